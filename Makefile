@@ -1,0 +1,70 @@
+# The documented commands. `make local` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Lambda runs python3.13; use it for the venv when the machine has it (pyenv or PATH).
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The venv first on PATH: `sam build` finds python3.13 there, and tools resolve to pinned versions.
+export PATH := $(BIN):$(PATH)
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+export AWS_SAM_STACK_NAME ?= local
+# Offline tools (sam validate, cfn-lint) need some credentials; never real ones here.
+LINT_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=
+
+.PHONY: help venv local local-detach local-stop lint format typecheck validate unit integration test build bench soak diagrams demo lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+venv: $(VENV)/.installed  ## create .venv with the pinned tools
+
+local: venv  ## deploy template.yaml on the local cloud and stay up (Ctrl-C stops)
+	$(BIN)/python -m localcloud up --stack-name $(AWS_SAM_STACK_NAME)
+
+local-detach: venv  ## start the local cloud in the background and wait until it is ready
+	$(BIN)/python -m localcloud up --stack-name $(AWS_SAM_STACK_NAME) --detach
+
+local-stop: venv  ## stop a detached local cloud
+	$(BIN)/python -m localcloud stop
+
+format: venv  ## apply ruff formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: venv
+	$(BIN)/mypy -p record_stream -p inbox_outbox -p localcloud
+
+validate: venv  ## sam validate --lint (cfn-lint) on template.yaml
+	$(LINT_ENV) $(BIN)/sam validate --lint --template-file template.yaml
+
+lint: venv  ## ruff, mypy, sam validate --lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory typecheck validate
+
+unit: venv  ## unit tests (moto) and local-cloud tests
+	$(BIN)/pytest -q -n 2 --dist loadfile
+
+integration: venv  ## integration suite against a freshly started local cloud
+	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- $(BIN)/pytest -q tests/integration
+
+test: lint unit integration  ## everything CI runs
+
+build: venv  ## sam build (no Docker; python3.13 from the venv)
+	$(LINT_ENV) $(BIN)/sam build
+
+lock:  ## re-resolve constraints.txt from requirements-dev.txt
+	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
+	/tmp/lock-venv/bin/pip install -q -r requirements-dev.txt
+	( echo '# Full pinned set resolved from requirements-dev.txt (pip freeze); refresh with `make lock`.'; /tmp/lock-venv/bin/pip freeze ) > constraints.txt
+
+clean:
+	rm -rf .aws-sam .localcloud .pytest_cache .mypy_cache .ruff_cache
