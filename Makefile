@@ -14,7 +14,7 @@ export AWS_SAM_STACK_NAME ?= local
 # Offline tools (sam validate, cfn-lint) need some credentials; never real ones here.
 LINT_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=
 
-.PHONY: help venv local local-detach local-stop lint format typecheck validate unit integration test build bench soak diagrams demo lock clean
+.PHONY: help venv security local local-detach local-stop lint format typecheck validate unit integration test build bench soak diagrams demo lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -25,6 +25,11 @@ $(VENV)/.installed: requirements-dev.txt constraints.txt
 	@touch $@
 
 venv: $(VENV)/.installed  ## create .venv with the pinned tools
+
+.venv-checkov/.installed: requirements-security.txt constraints-security.txt
+	@test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q --disable-pip-version-check -r requirements-security.txt -c constraints-security.txt
+	@touch $@
 
 local: venv  ## deploy template.yaml on the local cloud and stay up (Ctrl-C stops)
 	$(BIN)/python -m localcloud up --stack-name $(AWS_SAM_STACK_NAME)
@@ -40,15 +45,19 @@ format: venv  ## apply ruff formatting and safe fixes
 	$(BIN)/ruff check --fix .
 
 typecheck: venv
-	$(BIN)/mypy -p record_stream -p inbox_outbox -p localcloud
+	$(BIN)/mypy -p record_stream -p inbox_outbox -p localcloud -p stackclient
 
 validate: venv  ## sam validate --lint (cfn-lint) on template.yaml
 	$(LINT_ENV) $(BIN)/sam validate --lint --template-file template.yaml
 
-lint: venv  ## ruff, mypy, sam validate --lint
+security: .venv-checkov/.installed  ## checkov on the template (skips are justified inline)
+	BC_SKIP_MAPPING=TRUE .venv-checkov/bin/checkov --file template.yaml --framework cloudformation \
+		--compact --quiet --skip-download
+
+lint: venv  ## ruff, mypy, sam validate --lint, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(MAKE) --no-print-directory typecheck validate
+	$(MAKE) --no-print-directory typecheck validate security
 
 unit: venv  ## unit tests (moto) and local-cloud tests
 	$(BIN)/pytest -q -n 2 --dist loadfile

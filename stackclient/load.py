@@ -1,0 +1,158 @@
+"""Drive load through a deployed stack and measure it: the engine of the demo and the benchmarks.
+
+Latency of a record is listener ``captured_ms - arrival_ms`` (Kinesis arrival to the listener's
+copy); of an inbox message, client send to client receipt through GET /outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import boto3
+
+from stackclient.http import SignedApi, api_base_url
+from stackclient.stack import Stack
+from stackclient.streams import listener_items, percentile, put_records
+
+Progress = Callable[[int], None]  # called with how many more units completed
+
+
+def _noop(_: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    kind: str
+    sent: int
+    received: int
+    duplicates: int
+    seconds: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.received / self.seconds if self.seconds else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "per_second": round(self.per_second, 1)}
+
+    def summary(self) -> str:
+        lost = self.sent - self.received
+        return (
+            f"{self.kind}: {self.sent} sent, {self.received} received, {lost} lost, "
+            f"{self.duplicates} duplicated in {self.seconds:.1f}s ({self.per_second:.0f}/s); "
+            f"latency p50 {self.p50_ms:.0f} ms, p90 {self.p90_ms:.0f} ms, p99 {self.p99_ms:.0f} ms"
+        )
+
+
+def _latency_result(
+    kind: str, sent: int, latencies: list[float], ids: list[str], seconds: float
+) -> LoadResult:
+    values = latencies or [0.0]
+    return LoadResult(
+        kind=kind,
+        sent=sent,
+        received=len(set(ids)),
+        duplicates=len(ids) - len(set(ids)),
+        seconds=seconds,
+        p50_ms=percentile(values, 50),
+        p90_ms=percentile(values, 90),
+        p99_ms=percentile(values, 99),
+    )
+
+
+def send_records(
+    stack: Stack,
+    count: int,
+    *,
+    padding: int = 0,
+    timeout_s: float = 300.0,
+    on_sent: Progress = _noop,
+    on_captured: Progress = _noop,
+) -> LoadResult:
+    """Put ``count`` records of one fresh batch and wait until the listener captured them all."""
+    session = boto3.session.Session(region_name=stack.region)
+    kinesis = session.client("kinesis")
+    listener = session.resource("dynamodb").Table(stack.output("ListenerTableName"))
+    batch = f"load-{uuid.uuid4().hex[:12]}"
+    pad = {"padding": "p" * padding} if padding else {}
+    records = [
+        (json.dumps({"batch": batch, "id": f"{i:07d}", **pad}).encode(), f"{batch}-{i}")
+        for i in range(count)
+    ]
+    started = time.monotonic()
+    for start in range(0, count, 500):
+        chunk = records[start : start + 500]
+        put_records(kinesis, stack.output("RecordsStreamName"), chunk)
+        on_sent(len(chunk))
+
+    deadline = started + timeout_s
+    items: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        found = listener_items(listener, batch)
+        if len(found) > len(items):
+            on_captured(len(found) - len(items))
+        items = found
+        if len(items) >= count:
+            break
+        time.sleep(0.25)
+    elapsed = time.monotonic() - started
+    latencies = [float(item["captured_ms"] - item["arrival_ms"]) for item in items]
+    return _latency_result("records", count, latencies, [str(i["id"]) for i in items], elapsed)
+
+
+def send_messages(
+    stack: Stack,
+    count: int,
+    *,
+    timeout_s: float = 300.0,
+    concurrency: int = 8,
+    on_sent: Progress = _noop,
+    on_received: Progress = _noop,
+) -> LoadResult:
+    """POST ``count`` messages to /inbox and read GET /outbox until every one came back."""
+    api = SignedApi(api_base_url(stack.output("InboxOutboxApiUrl")), stack.region)
+    run = uuid.uuid4().hex[:12]
+    sent_at: dict[str, float] = {}
+
+    def post(index: int) -> None:
+        message_id = f"load-{run}-{index}"
+        sent_at[message_id] = time.monotonic()
+        response = api.request(
+            "POST", "/inbox", json_body={"id": message_id, "message": f"load {index}"}
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"POST /inbox -> {response.status_code}: {response.text}")
+        on_sent(1)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(post, range(count)))
+
+    received_at: dict[str, float] = {}
+    received_ids: list[str] = []
+    deadline = started + timeout_s
+    while len(received_at) < count and time.monotonic() < deadline:
+        response = api.request("GET", "/outbox", params={"max": "10"})
+        if response.status_code != 200:
+            raise RuntimeError(f"GET /outbox -> {response.status_code}: {response.text}")
+        now = time.monotonic()
+        fresh = [m["id"] for m in response.json()["messages"] if m["id"] in sent_at]
+        for message_id in fresh:
+            received_ids.append(message_id)
+            received_at.setdefault(message_id, now)
+        on_received(len(fresh))
+        if not fresh:
+            time.sleep(0.2)
+    elapsed = time.monotonic() - started
+    latencies = [(received_at[i] - sent_at[i]) * 1000 for i in received_at]
+    return _latency_result("messages", count, latencies, received_ids, elapsed)

@@ -1,0 +1,43 @@
+"""Take only our own messages from a shared queue, releasing everyone else's at once.
+
+Integration tests never purge: a message that is not ours gets its visibility reset to 0 so a
+parallel run (or the real consumer) sees it again immediately.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+Message = dict[str, Any]
+
+
+def take_matching(
+    sqs: Any,
+    queue_url: str,
+    is_ours: Callable[[Message], bool],
+    expected: int,
+    timeout_s: float,
+) -> list[Message]:
+    """Receive until ``expected`` of our messages arrived (deleting them) or the deadline."""
+    taken: list[Message] = []
+    deadline = time.monotonic() + timeout_s
+    while len(taken) < expected and time.monotonic() < deadline:
+        response = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=30,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        for message in response.get("Messages", []):
+            if is_ours(message):
+                taken.append(message)
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            else:
+                sqs.change_message_visibility(
+                    QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+    return taken

@@ -1,0 +1,72 @@
+"""Send records to Kinesis and read what the listener captured, for the record-stream suite."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+PUT_RECORDS_MAX_RECORDS = 500
+PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _chunks(records: Sequence[tuple[bytes, str]]) -> list[list[tuple[bytes, str]]]:
+    chunks: list[list[tuple[bytes, str]]] = [[]]
+    size = 0
+    for data, key in records:
+        record_size = len(data) + len(key.encode())
+        if chunks[-1] and (
+            len(chunks[-1]) == PUT_RECORDS_MAX_RECORDS or size + record_size > PUT_RECORDS_MAX_BYTES
+        ):
+            chunks.append([])
+            size = 0
+        chunks[-1].append((data, key))
+        size += record_size
+    return [c for c in chunks if c]
+
+
+def put_records(
+    kinesis: Any, stream_name: str, records: Sequence[tuple[bytes, str]], attempts: int = 8
+) -> int:
+    """PutRecords within the API limits, retrying throttled entries; returns the requests made."""
+    requests_made = 0
+    for chunk in _chunks(records):
+        pending = chunk
+        for attempt in range(attempts):
+            response = kinesis.put_records(
+                StreamName=stream_name,
+                Records=[{"Data": data, "PartitionKey": key} for data, key in pending],
+            )
+            requests_made += 1
+            pending = [
+                record
+                for record, result in zip(pending, response["Records"], strict=True)
+                if "ErrorCode" in result
+            ]
+            if not pending:
+                break
+            time.sleep(min(0.1 * 2**attempt, 2.0))
+        if pending:
+            raise AssertionError(f"{len(pending)} records still throttled after {attempts} tries")
+    return requests_made
+
+
+def listener_items(table: Any, batch: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(batch), "ConsistentRead": True}
+    while True:
+        page = table.query(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (no interpolation): a value that was actually observed."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]

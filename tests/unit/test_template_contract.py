@@ -1,0 +1,140 @@
+"""The template's promises, checked on the real SAM translation (offline samtranslator).
+
+Least privilege, encryption at rest, SigV4 on every route and the queue/function timeout rule
+are properties of template.yaml; a regression there should fail a unit test, not a review.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+
+
+class _NoManagedPolicies:
+    """samtranslator ships its own map of AWS managed policy ARNs; no IAM call is needed."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def _translate(deploy_test_resources: str) -> dict[str, Any]:
+    template = yaml_parse(TEMPLATE.read_text())
+    # samtranslator accepts only S3 code locations; `sam package` / the local cloud upload them.
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://code/function.zip"
+    translated: dict[str, Any] = transform(
+        template,
+        {"DeployTestResources": deploy_test_resources},
+        _NoManagedPolicies(),
+    )
+    return translated
+
+
+@pytest.fixture(scope="module", params=["true", "false"])
+def resources(request: pytest.FixtureRequest, monkeypatch_module: Any) -> dict[str, Any]:
+    return _translate(request.param)["Resources"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Any:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        yield patch
+
+
+def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in resources.items() if v["Type"] == kind}
+
+
+def _statements(resources: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, role in _of_type(resources, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                found.append((f"{name}/{policy['PolicyName']}", statement))
+    return found
+
+
+def test_no_iam_statement_allows_wildcard_actions(resources: dict[str, Any]) -> None:
+    statements = _statements(resources)
+    assert statements, "expected inline policies from the SAM policy templates"
+    for where, statement in statements:
+        actions = statement["Action"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            assert action != "*" and not action.endswith(":*"), f"{where}: {action}"
+
+
+def test_every_role_is_assumable_only_by_its_service(resources: dict[str, Any]) -> None:
+    for name, role in _of_type(resources, "AWS::IAM::Role").items():
+        for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+            assert set(statement["Principal"]) == {"Service"}, name
+
+
+def test_all_data_at_rest_is_encrypted(resources: dict[str, Any]) -> None:
+    for name, queue in _of_type(resources, "AWS::SQS::Queue").items():
+        props = queue["Properties"]
+        assert props.get("SqsManagedSseEnabled") or props.get("KmsMasterKeyId"), name
+    for name, table in _of_type(resources, "AWS::DynamoDB::Table").items():
+        assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True, name
+    for name, stream in _of_type(resources, "AWS::Kinesis::Stream").items():
+        assert stream["Properties"]["StreamEncryption"]["EncryptionType"] == "KMS", name
+
+
+def test_every_api_route_requires_sigv4(resources: dict[str, Any]) -> None:
+    (api,) = _of_type(resources, "AWS::ApiGateway::RestApi").values()
+    body = api["Properties"]["Body"]
+    schemes = body["components"]["securitySchemes"]
+    routes = [(p, m, op) for p, ops in body["paths"].items() for m, op in ops.items()]
+    assert {(p, m) for p, m, _ in routes} >= {("/inbox", "post"), ("/outbox", "get")}
+    for path, method, operation in routes:
+        names = [name for requirement in operation["security"] for name in requirement]
+        assert names, f"{method} {path} has no security"
+        for name in names:
+            assert schemes[name]["x-amazon-apigateway-authtype"] == "awsSigv4", (path, method)
+
+
+def test_sqs_visibility_timeout_is_at_least_six_function_timeouts(
+    resources: dict[str, Any],
+) -> None:
+    functions = _of_type(resources, "AWS::Lambda::Function")
+    queues = _of_type(resources, "AWS::SQS::Queue")
+    checked = 0
+    for mapping in _of_type(resources, "AWS::Lambda::EventSourceMapping").values():
+        props = mapping["Properties"]
+        source = json.dumps(props["EventSourceArn"])
+        queue = next((q for name, q in queues.items() if f'"{name}"' in source), None)
+        if queue is None:
+            continue
+        function = functions[props["FunctionName"]["Ref"]]
+        timeout = function["Properties"]["Timeout"]
+        assert queue["Properties"]["VisibilityTimeout"] >= 6 * timeout
+        checked += 1
+    assert checked == 1
+
+
+def test_queues_that_take_failures_have_dead_letter_queues(resources: dict[str, Any]) -> None:
+    queues = _of_type(resources, "AWS::SQS::Queue")
+    for name in ("InputQueue", "OutputQueue"):
+        redrive = queues[name]["Properties"]["RedrivePolicy"]
+        assert redrive["maxReceiveCount"] >= 5, name
+        assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [f"{name}DLQ", "Arn"]}
+
+
+def test_listener_harness_exists_only_with_test_resources() -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        on = _translate("true")
+        off = _translate("false")
+    # Conditions are kept in the translation; CloudFormation evaluates them at deploy time.
+    for template in (on, off):
+        assert template["Resources"]["ListenerTable"]["Condition"] == "IsTestResources"
+        assert template["Resources"]["EventListenerFunction"]["Condition"] == "IsTestResources"
+        assert template["Outputs"]["ListenerTableName"]["Condition"] == "IsTestResources"
