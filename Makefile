@@ -46,6 +46,7 @@ format: venv  ## apply ruff formatting and safe fixes
 
 typecheck: venv
 	$(BIN)/mypy -p record_stream -p inbox_outbox -p localcloud -p stackclient
+	$(BIN)/mypy img/generate.py
 
 validate: venv  ## sam validate --lint (cfn-lint) on template.yaml
 	$(LINT_ENV) $(BIN)/sam validate --lint --template-file template.yaml
@@ -69,6 +70,12 @@ test: lint unit integration  ## everything CI runs
 
 build: venv  ## sam build (no Docker; python3.13 from the venv)
 	$(LINT_ENV) $(BIN)/sam build
+
+diagrams: venv  ## render the README diagrams (img/*.png) from img/generate.py
+	@command -v dot >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y -qq graphviz; \
+		else echo "Graphviz 'dot' not found: install Graphviz: apt-get install graphviz / brew install graphviz" >&2; exit 1; fi; }
+	$(BIN)/python img/generate.py
 
 lock:  ## re-resolve constraints.txt from requirements-dev.txt
 	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
