@@ -77,7 +77,7 @@ def test_every_record_arrives_exactly_once(
 def _rejected_is_ours(token: str):  # type: ignore[no-untyped-def]
     def is_ours(message: dict[str, Any]) -> bool:
         body = json.loads(message["Body"])
-        return token.encode() in base64.b64decode(body["data"])
+        return token.encode() in base64.b64decode(body["data_base64"])
 
     return is_ours
 
@@ -117,7 +117,7 @@ def test_malformed_records_go_to_the_rejected_queue_and_neighbours_are_written(
     )
     assert len(rejected) == len(invalid)
     bodies = [json.loads(m["Body"]) for m in rejected]
-    assert {base64.b64decode(b["data"]) for b in bodies} == {data for data, _ in invalid}
+    assert {base64.b64decode(b["data_base64"]) for b in bodies} == {data for data, _ in invalid}
     for body in bodies:
         assert body["reason"], body
         assert body["sequence_number"], body

@@ -1,0 +1,1 @@
+"""Record stream: Kinesis records {batch, id} -> processed-records table (plus a test listener)."""

@@ -1,0 +1,51 @@
+"""boto3 clients, created on first use and then reused for the life of the container.
+
+boto3 is imported here, lazily, so importing a handler stays cheap (boto3/botocore is the
+heaviest import of the package); the first invoke pays it once. The endpoint comes from the
+standard AWS_ENDPOINT_URL* variables, which is how the local cloud points the code at moto.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+
+class DynamoDBBatchWriteClient(Protocol):
+    """The one DynamoDB operation this package calls (typed here: no DynamoDB stubs pinned)."""
+
+    def batch_write_item(self, *, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        """Put up to 25 items; returns UnprocessedItems the caller must resend."""
+        ...
+
+
+def _config(max_pool_connections: int) -> Any:
+    from botocore.config import Config  # noqa: PLC0415 - lazy: see module docstring
+
+    # Standard retry mode retries throttling and 5xx with backoff inside botocore; our own
+    # retries handle UnprocessedItems, which DynamoDB returns with HTTP 200.
+    return Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=5,
+        read_timeout=10,
+        max_pool_connections=max_pool_connections,
+    )
+
+
+@cache
+def dynamodb_client(max_pool_connections: int = 10) -> DynamoDBBatchWriteClient:
+    """One client per pool size; the pool must fit the writer's threads (default pool is 10)."""
+    import boto3  # noqa: PLC0415 - lazy: see module docstring
+
+    client = boto3.client("dynamodb", config=_config(max(10, max_pool_connections)))
+    return cast("DynamoDBBatchWriteClient", client)
+
+
+@cache
+def sqs_client() -> SQSClient:
+    import boto3  # noqa: PLC0415 - lazy: see module docstring
+
+    return boto3.client("sqs", config=_config(10))

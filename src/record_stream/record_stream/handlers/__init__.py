@@ -1,0 +1,1 @@
+"""Lambda entry points (thin: parse -> logic -> data access -> Powertools batch response)."""

@@ -1,0 +1,131 @@
+"""Fixtures of the record-stream unit tests: a moto account built from template.yaml's schemas.
+
+Tables and the rejected queue are created inside `mock_aws` with the key schema the template
+declares, the handlers' settings and cached clients are reset around each test, and the
+environment never comes from the machine (region, dummy credentials, no endpoint override).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from record_stream.dal import clients
+from record_stream.handlers import capture_processed as capture_processed_module
+from record_stream.handlers import process_records as process_records_module
+from record_stream.observability import metrics
+from record_stream.settings import listener_settings, processor_settings
+from tests.unit.record_stream.support import (
+    LISTENER_TABLE,
+    METRICS_NAMESPACE,
+    PROCESSED_TABLE,
+    REJECTED_QUEUE,
+    LambdaContext,
+    RecordStreamAws,
+    template_table,
+)
+
+
+def _reset_container_caches() -> None:
+    """What a new Lambda container starts with: no settings read, no clients built."""
+    for cached in (
+        processor_settings,
+        listener_settings,
+        clients.dynamodb_client,
+        clients.sqs_client,
+        process_records_module.processed_table_writer,
+        process_records_module.rejected_records_queue,
+        capture_processed_module.listener_table_writer,
+    ):
+        cached.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SQS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    # No profile, config or credentials file of the machine can leak in.
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "false")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE)
+    # Millisecond backoff keeps retry tests fast; the retry count is what they check.
+    monkeypatch.setenv("WRITE_BACKOFF_BASE_MS", "1")
+    monkeypatch.setenv("WRITE_BACKOFF_CAP_MS", "2")
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordStreamAws]:
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dynamodb.create_table(TableName=PROCESSED_TABLE, **template_table("ProcessedRecordsTable"))
+        dynamodb.create_table(TableName=LISTENER_TABLE, **template_table("ListenerTable"))
+        queue_url = sqs.create_queue(QueueName=REJECTED_QUEUE)["QueueUrl"]
+        monkeypatch.setenv("PROCESSED_TABLE_NAME", PROCESSED_TABLE)
+        monkeypatch.setenv("LISTENER_TABLE_NAME", LISTENER_TABLE)
+        monkeypatch.setenv("REJECTED_RECORDS_QUEUE_URL", queue_url)
+        _reset_container_caches()
+        yield RecordStreamAws(dynamodb=dynamodb, sqs=sqs, rejected_queue_url=queue_url)
+        _reset_container_caches()
+
+
+Invoke = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _with_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Metrics reads its namespace when the observability module is first imported, which may
+    # be at collection time, before the environment fixture ran.
+    monkeypatch.setattr(metrics, "namespace", METRICS_NAMESPACE)
+
+
+@pytest.fixture
+def process_records(aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """RecordProcessorFunction's handler, invoked as Lambda would."""
+    _with_namespace(monkeypatch)
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        return dict(process_records_module.lambda_handler(event, LambdaContext()))
+
+    return invoke
+
+
+@pytest.fixture
+def capture_processed(aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """EventListenerFunction's handler, invoked as Lambda would."""
+    _with_namespace(monkeypatch)
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        return dict(
+            capture_processed_module.lambda_handler(
+                event, LambdaContext(function_name="EventListenerFunction")
+            )
+        )
+
+    return invoke
+
+
+@pytest.fixture
+def handler_dynamodb_client(aws: RecordStreamAws) -> Any:
+    """The client the handlers use (built once per container), for fault injection hooks."""
+    return clients.dynamodb_client(processor_settings().write.concurrency)
+
+
+@pytest.fixture
+def handler_sqs_client(aws: RecordStreamAws) -> Any:
+    return clients.sqs_client()

@@ -1,0 +1,107 @@
+"""BatchWriter against moto: chunking, concurrency, UnprocessedItems retries and their bound."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from record_stream.dal.batch_writer import BatchWriter
+from record_stream.dal.item_attributes import AttributeMap, key_of
+from record_stream.settings import WriteSettings
+from tests.unit.record_stream.stream_faults import fail_calls, hold_back_items, observe_calls
+from tests.unit.record_stream.support import PROCESSED_TABLE, RecordStreamAws
+
+
+def _items(count: int, batch: str = "b") -> dict[tuple[str, str], AttributeMap]:
+    items = [
+        {"PK": {"S": batch}, "SK": {"S": f"{i:05d}"}, "n": {"N": str(i)}} for i in range(count)
+    ]
+    return {key_of(item): item for item in items}
+
+
+class SleepLog:
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+def _writer(aws: RecordStreamAws, sleep: SleepLog, **settings: Any) -> BatchWriter:
+    return BatchWriter(
+        aws.dynamodb, PROCESSED_TABLE, WriteSettings(**settings), sleep=sleep, jitter=lambda: 1.0
+    )
+
+
+@pytest.mark.parametrize(("count", "calls"), [(0, 0), (1, 1), (25, 1), (26, 2), (1000, 40)])
+def test_writes_everything_in_chunks_of_25(aws: RecordStreamAws, count: int, calls: int) -> None:
+    with observe_calls(aws.dynamodb, "dynamodb.BatchWriteItem") as log:
+        result = _writer(aws, SleepLog()).write(_items(count))
+    assert (result.written, result.retried, result.failed_keys) == (count, 0, set())
+    assert log.calls == calls
+    assert len(aws.items()) == count
+
+
+def test_chunks_are_written_concurrently_within_the_bound(aws: RecordStreamAws) -> None:
+    # 20 ms per call makes overlap observable; 40 calls on 4 workers must overlap, never past 4.
+    with observe_calls(aws.dynamodb, "dynamodb.BatchWriteItem", latency_s=0.02) as log:
+        result = _writer(aws, SleepLog(), concurrency=4).write(_items(1000))
+    assert result.written == 1000
+    assert 1 < log.max_in_flight <= 4
+
+
+def test_unprocessed_items_are_retried_until_written(aws: RecordStreamAws) -> None:
+    sleep = SleepLog()
+    # Every odd item is left unprocessed on its first two attempts.
+    with hold_back_items(
+        aws.dynamodb,
+        PROCESSED_TABLE,
+        lambda item, attempt: int(item["n"]["N"]) % 2 == 1 and attempt <= 2,
+    ):
+        result = _writer(aws, sleep, backoff_base_ms=10, backoff_cap_ms=15).write(_items(50))
+    assert result.failed_keys == set()
+    assert result.written == 50
+    assert result.retried == 25 * 2
+    assert len(aws.items()) == 50
+    # Two backoffs per chunk, exponential then capped (jitter pinned to its maximum).
+    assert sorted(sleep.delays) == [0.01, 0.01, 0.015, 0.015]
+
+
+def test_retries_are_bounded_and_the_rest_is_written(aws: RecordStreamAws) -> None:
+    stuck = {"00003", "00030"}
+    with hold_back_items(
+        aws.dynamodb, PROCESSED_TABLE, lambda item, attempt: item["SK"]["S"] in stuck
+    ) as log:
+        result = _writer(aws, SleepLog(), max_attempts=3).write(_items(60))
+    assert result.failed_keys == {("b", "00003"), ("b", "00030")}
+    assert result.written == 58
+    assert result.retried == 2 * 2
+    # 3 chunks; the two chunks with a stuck item make 3 attempts each.
+    assert log.calls == 1 + 3 + 3
+    assert set(aws.items()) == set(_items(60)) - result.failed_keys
+
+
+def test_a_client_error_fails_only_its_chunk(aws: RecordStreamAws) -> None:
+    def chunk_with_key_00030(params: dict[str, Any]) -> bool:
+        puts = params["RequestItems"][PROCESSED_TABLE]
+        return any(p["PutRequest"]["Item"]["SK"]["S"] == "00030" for p in puts)
+
+    with fail_calls(
+        aws.dynamodb,
+        "dynamodb.BatchWriteItem",
+        "ProvisionedThroughputExceededException",
+        chunk_with_key_00030,
+    ):
+        result = _writer(aws, SleepLog()).write(_items(60))
+    assert result.failed_keys == {("b", f"{i:05d}") for i in range(25, 50)}
+    assert result.written == 35
+    assert len(aws.items()) == 35
+
+
+def test_rewriting_is_idempotent(aws: RecordStreamAws) -> None:
+    writer = _writer(aws, SleepLog())
+    writer.write(_items(30))
+    first = aws.items()
+    writer.write(_items(30))
+    assert aws.items() == first

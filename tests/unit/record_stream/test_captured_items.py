@@ -1,0 +1,52 @@
+"""Pure shape of the listener item built from a processed item's stream image."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from record_stream.dal.item_attributes import captured_item_attributes
+from record_stream.logic.captured_items import CAPTURE_TTL_SECONDS, CapturedItem, captured_item
+
+
+def test_copies_key_and_timings_and_sets_ttl() -> None:
+    image = {
+        "PK": "b",
+        "SK": "i",
+        "arrival_ms": Decimal(1000),
+        "processed_ms": Decimal(1180),
+        "shard_id": "s",
+    }
+    item = captured_item(image, captured_ms=5_000_123)
+    assert item == CapturedItem(
+        batch="b",
+        id="i",
+        arrival_ms=1000,
+        processed_ms=1180,
+        captured_ms=5_000_123,
+        expires_at=5_000 + CAPTURE_TTL_SECONDS,
+    )
+    assert CAPTURE_TTL_SECONDS == 86_400
+
+
+@pytest.mark.parametrize(
+    "image", [{}, {"PK": "b"}, {"SK": "i"}, {"PK": "", "SK": "i"}, {"PK": 1, "SK": "i"}]
+)
+def test_image_without_key_is_not_captured(image: dict[str, object]) -> None:
+    assert captured_item(image, captured_ms=1) is None
+
+
+def test_attribute_values_of_captured_item() -> None:
+    item = CapturedItem(
+        batch="b", id="i", arrival_ms=1, processed_ms=None, captured_ms=3, expires_at=4
+    )
+    assert captured_item_attributes(item) == {
+        "PK": {"S": "b"},
+        "SK": {"S": "i"},
+        "batch": {"S": "b"},
+        "id": {"S": "i"},
+        "arrival_ms": {"N": "1"},
+        "captured_ms": {"N": "3"},
+        "expires_at": {"N": "4"},
+    }

@@ -1,0 +1,37 @@
+"""Settings parsed from the environment into a typed object."""
+
+from __future__ import annotations
+
+import pytest
+
+from record_stream.settings import ProcessorSettings, SettingsError, WriteSettings
+
+
+def test_processor_settings_from_template_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROCESSED_TABLE_NAME", "t")
+    monkeypatch.setenv("REJECTED_RECORDS_QUEUE_URL", "https://sqs/q")
+    monkeypatch.setenv("WRITE_CONCURRENCY", "4")
+    for name in ("WRITE_MAX_ATTEMPTS", "WRITE_BACKOFF_BASE_MS", "WRITE_BACKOFF_CAP_MS"):
+        monkeypatch.delenv(name, raising=False)
+    assert ProcessorSettings.from_env() == ProcessorSettings(
+        processed_table_name="t",
+        rejected_records_queue_url="https://sqs/q",
+        write=WriteSettings(concurrency=4),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PROCESSED_TABLE_NAME", ""),
+        ("WRITE_CONCURRENCY", "eight"),
+        ("WRITE_CONCURRENCY", "0"),
+        ("WRITE_MAX_ATTEMPTS", "-1"),
+    ],
+)
+def test_bad_settings_fail_loudly(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv("PROCESSED_TABLE_NAME", "t")
+    monkeypatch.setenv("REJECTED_RECORDS_QUEUE_URL", "https://sqs/q")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        ProcessorSettings.from_env()
