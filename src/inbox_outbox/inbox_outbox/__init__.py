@@ -1,0 +1,1 @@
+"""Inbox/outbox: API Gateway POST /inbox -> SQS -> Lambda -> SQS, GET /outbox -> Lambda."""

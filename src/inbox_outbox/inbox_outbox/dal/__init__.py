@@ -1,0 +1,1 @@
+"""SQS access behind small functions; the only modules that talk to AWS."""

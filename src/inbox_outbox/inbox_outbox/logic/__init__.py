@@ -1,0 +1,1 @@
+"""Pure rules of the inbox/outbox: no AWS calls, testable without moto."""

@@ -1,0 +1,102 @@
+"""Data shapes of the inbox/outbox: the POST /inbox body, the output-queue body, GET /outbox items.
+
+`InboxMessage` mirrors `components.schemas.InboxMessage` of the API's OpenAPI definition in
+template.yaml bound for bound and pattern for pattern: API Gateway validates the body first and the
+Lambda validates it again (the queue can also be written to directly), and the two must agree.
+tests/unit/inbox_outbox/test_inbox_schema_agreement.py loads the schema from the template and
+checks that they do.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Json,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
+
+ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
+TYPE_PATTERN = r"^[A-Za-z0-9._-]+$"
+
+MessageId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
+MessageText = Annotated[str, StringConstraints(min_length=1, max_length=65536)]
+MessageType = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=TYPE_PATTERN)]
+
+
+class InboxMessage(BaseModel):
+    """Body of POST /inbox as it arrives on the input queue."""
+
+    # strict: JSON Schema's `type: string` accepts no numbers or booleans, so neither do we.
+    # forbid: the schema says additionalProperties: false.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    id: MessageId
+    message: MessageText
+    type: MessageType | None = None
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _reject_explicit_null(cls, value: object) -> object:
+        # The schema makes `type` optional but not nullable: {"type": null} is a 400 at the API,
+        # so it must be a validation error here too (defaults skip this validator).
+        if value is None:
+            raise ValueError("type must be a string when present, not null")
+        return value
+
+
+class InboxSqsRecord(SqsRecordModel):
+    """Powertools Parser model of an input-queue SQS record whose body is an `InboxMessage`."""
+
+    body: Json[InboxMessage]
+
+
+class OutboxMessage(BaseModel):
+    """Body the process-input function sends to the output queue."""
+
+    # ignore: a newer producer may add fields; readers of older bodies must not break.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    message: str
+    type: str | None
+    received_at: datetime = Field(description="When the input queue accepted the message (UTC).")
+    inbox_message_id: str = Field(description="SQS MessageId of the message on the input queue.")
+
+
+class OutboxItem(BaseModel):
+    """One element of the GET /outbox response."""
+
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True)
+
+    id: str | None
+    message: str | None
+    type: str | None
+    received_at: datetime | None
+    message_id: str = Field(serialization_alias="messageId")
+    # The raw body, set only when it was not an OutboxMessage: returned rather than lost.
+    raw: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_raw_unless_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.raw is None:
+            data.pop("raw", None)
+        return data
+
+
+class OutboxPage(BaseModel):
+    """The GET /outbox response body."""
+
+    model_config = ConfigDict(frozen=True, serialize_by_alias=True)
+
+    messages: list[OutboxItem]
+    count: int

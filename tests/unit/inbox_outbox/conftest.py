@@ -1,0 +1,119 @@
+"""Fixtures of the inbox/outbox unit tests: clean AWS environment, moto queues, Lambda context."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.utils import unix_time_millis
+from moto.sqs import models as moto_sqs_models
+
+from inbox_outbox.config import check_output_config, process_input_config
+from inbox_outbox.dal.sqs_client import sqs_client
+from tests.unit.inbox_outbox.sqs_harness import REGION, InboxOutboxQueues, create_queues
+
+# Powertools reads these when observability.py is imported, which happens at collection time
+# (before any fixture runs), so they are set here; the fixture below sets them again per test.
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "InboxOutboxUnitTests")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "inbox-outbox")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+
+def _clear_container_caches() -> None:
+    # Settings and the boto3 client live once per container; each test is a fresh container.
+    process_input_config.cache_clear()
+    check_output_config.cache_clear()
+    sqs_client.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Dummy credentials and a fixed region; nothing from the machine's environment leaks in."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "InboxOutboxUnitTests")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "inbox-outbox")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
+    for name in (
+        "OUTPUT_QUEUE_URL",
+        "POISON_MESSAGE_TYPE",
+        "RECEIVE_WAIT_SECONDS",
+        "RETRY_BACKOFF_BASE_SECONDS",
+        "RETRY_BACKOFF_MAX_SECONDS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    _clear_container_caches()
+    yield
+    _clear_container_caches()
+
+
+@pytest.fixture
+def sqs() -> Iterator[Any]:
+    with mock_aws():
+        yield boto3.client("sqs", region_name=REGION)
+
+
+@pytest.fixture
+def queues(sqs: Any, monkeypatch: pytest.MonkeyPatch) -> InboxOutboxQueues:
+    """The template's four queues, with both functions' environment pointing at them.
+
+    POISON_MESSAGE_TYPE is "malformed", as when the stack deploys with test resources.
+    """
+    created = create_queues(sqs)
+    monkeypatch.setenv("OUTPUT_QUEUE_URL", created.output.url)
+    monkeypatch.setenv("POISON_MESSAGE_TYPE", "malformed")
+    # No long-poll wait in unit tests: moto would otherwise sleep on an empty queue.
+    monkeypatch.setenv("RECEIVE_WAIT_SECONDS", "0")
+    return created
+
+
+@pytest.fixture
+def advance_sqs_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """Move moto's SQS clock forward, so visibility timeouts can expire without sleeping."""
+    offset_ms = 0.0
+
+    def shifted() -> float:
+        return float(unix_time_millis()) + offset_ms
+
+    monkeypatch.setattr(moto_sqs_models, "unix_time_millis", shifted)
+
+    def advance(seconds: float) -> None:
+        nonlocal offset_ms
+        offset_ms += seconds * 1000
+
+    return advance
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    """The attributes of the Lambda context object that Powertools reads."""
+
+    function_name: str = "inbox-outbox-unit"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:inbox-outbox-unit"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+    log_group_name: str = "/aws/lambda/inbox-outbox-unit"
+    log_stream_name: str = "2026/01/01/[$LATEST]0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
