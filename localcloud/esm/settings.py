@@ -1,0 +1,35 @@
+"""Timing knobs of the pollers: AWS's own values are slow for a laptop and slower for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PollerSettings:
+    """How often and how patiently the pollers talk to moto.
+
+    AWS polls each Kinesis shard once per second and DynamoDB Streams four times per second;
+    locally an idle shard is polled every ``idle_poll_interval_s`` (default 0.25 s), which keeps
+    latency low without a busy loop. Retry backoff is exponential from ``retry_backoff_initial_s``
+    up to ``retry_backoff_max_s`` (AWS backs off for seconds to minutes; locally that would only
+    make retries look like hangs).
+    """
+
+    idle_poll_interval_s: float = 0.25
+    retry_backoff_initial_s: float = 0.2
+    retry_backoff_max_s: float = 1.0
+    # Backoff after a poller-side error (moto unreachable, stream missing): never a busy loop.
+    error_backoff_s: float = 1.0
+    # How often a stream poller looks for new shards (resharding).
+    shard_discovery_interval_s: float = 5.0
+    # SQS long-poll wait while a batch is still empty. Also bounds how long stop() waits.
+    sqs_wait_time_s: int = 1
+    # SQS pollers per mapping when ScalingConfig.MaximumConcurrency is not set (AWS starts
+    # with five pollers; two keeps a 2-core laptop responsive).
+    sqs_default_concurrency: int = 2
+    # Upper bound on SQS pollers per mapping whatever MaximumConcurrency says: each one is a
+    # thread doing moto receives, whose cost grows with queue depth.
+    sqs_max_concurrency: int = 5
+    # How long stop() waits for each thread.
+    join_timeout_s: float = 5.0

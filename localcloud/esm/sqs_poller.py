@@ -1,0 +1,184 @@
+"""The SQS poller: receive a batch, invoke, delete what succeeded.
+
+Like Lambda: each poller thread receives up to BatchSize messages (receives of at most 10,
+repeated until the batch is full, the batching window has elapsed or the payload reaches
+6 MB), deletes messages that match no filter without invoking, invokes with the rest, and
+then deletes all of them (success), the ones not reported failed (ReportBatchItemFailures),
+or none (function error, malformed partial response). Undeleted messages reappear after the
+queue's visibility timeout and moto moves them to the dead-letter queue per the queue's
+RedrivePolicy. The number of poller threads, at most ScalingConfig.MaximumConcurrency, bounds
+concurrent invokes.
+
+Cost note (design.md): moto's ReceiveMessage scans the whole queue, so it slows down linearly
+with queue depth; a deep backlog drains at moto's pace, not the function's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from localcloud.esm.arns import parse_arn, sqs_queue_name
+from localcloud.esm.backoff import Backoff
+from localcloud.esm.batching import BatchBuilder, json_size
+from localcloud.esm.clients import AwsClients
+from localcloud.esm.filters import RecordFilter
+from localcloud.esm.results import Failed, PartiallyFailed, Succeeded, classify
+from localcloud.esm.sender import invoke_batch
+from localcloud.esm.settings import PollerSettings
+from localcloud.esm.sqs_records import sqs_event_record, sqs_filter_view
+from localcloud.specs import EventSourceMappingSpec, Invoker
+
+logger = logging.getLogger(__name__)
+
+_MAX_MESSAGES_PER_RECEIVE = 10
+
+
+class SqsPoller:
+    def __init__(
+        self,
+        spec: EventSourceMappingSpec,
+        *,
+        clients: AwsClients,
+        region: str,
+        invoker: Invoker,
+        settings: PollerSettings,
+        stop: threading.Event,
+    ) -> None:
+        self._spec = spec
+        self._clients = clients
+        self._region = region
+        self._invoker = invoker
+        self._settings = settings
+        self._stop = stop
+        self._filter = RecordFilter(spec.filter_patterns)
+        self._queue_url: str | None = None
+        self._url_lock = threading.Lock()
+        self.concurrency = self._concurrency(spec, settings)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"esm-{spec.logical_id}-{i}", daemon=True)
+            for i in range(self.concurrency)
+        ]
+
+    @staticmethod
+    def _concurrency(spec: EventSourceMappingSpec, settings: PollerSettings) -> int:
+        wanted = spec.maximum_concurrency or settings.sqs_default_concurrency
+        return max(1, min(wanted, settings.sqs_max_concurrency))
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def join(self, deadline: float) -> None:
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0))
+
+    def _run(self) -> None:
+        sqs = self._clients.client("sqs")
+        backoff = Backoff(
+            self._settings.retry_backoff_initial_s, self._settings.retry_backoff_max_s, self._stop
+        )
+        while not self._stop.is_set():
+            try:
+                if self._poll_once(sqs):
+                    backoff.reset()
+                else:
+                    # Failed invokes: back off instead of hammering a failing function.
+                    backoff.wait()
+            except Exception:
+                logger.exception("%s: error polling %s", self._spec.logical_id, self._queue_url)
+                self._stop.wait(self._settings.error_backoff_s)
+
+    def _url(self, sqs: Any) -> str:
+        with self._url_lock:
+            if self._queue_url is None:
+                arn = self._spec.event_source_arn
+                self._queue_url = str(
+                    sqs.get_queue_url(
+                        QueueName=sqs_queue_name(arn),
+                        QueueOwnerAWSAccountId=parse_arn(arn).account,
+                    )["QueueUrl"]
+                )
+            return self._queue_url
+
+    def _poll_once(self, sqs: Any) -> bool:
+        """One receive-invoke-delete cycle; False when an invoke failed."""
+        url = self._url(sqs)
+        ok = True
+        for records in self._receive(sqs, url):
+            ok = self._process(sqs, url, records) and ok
+        return ok
+
+    def _receive(self, sqs: Any, url: str) -> list[list[dict[str, Any]]]:
+        spec = self._spec
+        batch: BatchBuilder[dict[str, Any]] = BatchBuilder(
+            spec.batch_size, spec.maximum_batching_window_s
+        )
+        while not self._stop.is_set():
+            response = sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=min(_MAX_MESSAGES_PER_RECEIVE, max(batch.room, 1)),
+                # Long-poll only while empty; then top up without waiting.
+                WaitTimeSeconds=0 if batch else self._settings.sqs_wait_time_s,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            messages = response.get("Messages", [])
+            for message in messages:
+                record = sqs_event_record(message, spec.event_source_arn, self._region)
+                batch.add(record, json_size(record))
+            if batch.ready():
+                return batch.take()
+            if not messages:
+                self._idle(batch.time_left() if batch else None)
+        # Stopping: received but unprocessed messages reappear after their visibility timeout.
+        return []
+
+    def _idle(self, window_left: float | None) -> None:
+        """Waits between empty receives: within a batching window, or when not long-polling."""
+        interval = self._settings.idle_poll_interval_s
+        if window_left is not None:
+            self._stop.wait(min(interval, window_left))
+        elif self._settings.sqs_wait_time_s == 0:
+            self._stop.wait(interval)
+
+    def _process(self, sqs: Any, url: str, records: list[dict[str, Any]]) -> bool:
+        spec = self._spec
+        matched = [r for r in records if self._filter.matches(sqs_filter_view(r))]
+        if len(matched) < len(records):
+            matched_ids = {r["messageId"] for r in matched}
+            # Lambda deletes messages that match no filter, without invoking.
+            self._delete(sqs, url, [r for r in records if r["messageId"] not in matched_ids])
+        if not matched:
+            return True
+        result = invoke_batch(self._invoker, spec.function_name, matched)
+        outcome = classify(
+            result, spec.report_batch_item_failures, [r["messageId"] for r in matched]
+        )
+        if isinstance(outcome, Succeeded):
+            self._delete(sqs, url, matched)
+            return True
+        if isinstance(outcome, PartiallyFailed):
+            self._delete(sqs, url, [r for r in matched if r["messageId"] not in outcome.failed_ids])
+            return True
+        assert isinstance(outcome, Failed)
+        logger.info("%s: batch of %d failed (%s)", spec.logical_id, len(matched), outcome.reason)
+        return False
+
+    def _delete(self, sqs: Any, url: str, records: list[dict[str, Any]]) -> None:
+        for start in range(0, len(records), _MAX_MESSAGES_PER_RECEIVE):
+            chunk = records[start : start + _MAX_MESSAGES_PER_RECEIVE]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(chunk)
+            ]
+            try:
+                response = sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+            except (ClientError, BotoCoreError):
+                logger.exception("%s: cannot delete messages", self._spec.logical_id)
+                continue
+            for failure in response.get("Failed", []):
+                logger.warning("%s: delete failed: %s", self._spec.logical_id, failure)

@@ -1,0 +1,74 @@
+"""What the shared stream poller needs from a stream service (Kinesis, DynamoDB Streams).
+
+Each source turns the service's GetRecords output into :class:`StreamRecord` values that carry
+the record exactly as Lambda delivers it, plus what the poller needs around it (sequence
+number, arrival time, the view the filters see, the serialised size).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+IteratorType = Literal["TRIM_HORIZON", "LATEST", "AFTER_SEQUENCE_NUMBER"]
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    sequence_number: str
+    arrival: float  # epoch seconds: Kinesis arrival / DynamoDB creation time
+    event: dict[str, Any]  # one element of the event's "Records", as Lambda delivers it
+    filter_view: dict[str, Any]  # what FilterCriteria patterns are matched against
+    size: int  # serialised size of ``event`` in bytes
+
+
+@dataclass(frozen=True)
+class Shard:
+    shard_id: str
+    parent_shard_id: str | None
+    closed: bool  # has an EndingSequenceNumber: no new records will arrive
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    records: list[StreamRecord]
+    next_iterator: str | None  # None: the shard is closed and fully read
+
+
+class IteratorExpiredError(Exception):
+    """The shard iterator expired (AWS: after 5 minutes); re-get one from the checkpoint."""
+
+
+class StreamSource(Protocol):
+    stream_arn: str
+    # The key of the batch details in the OnFailure record: KinesisBatchInfo / DDBStreamBatchInfo.
+    batch_info_field: str
+    max_records_per_read: int
+
+    def list_shards(self) -> list[Shard]: ...
+
+    def shard_iterator(
+        self, shard_id: str, iterator_type: IteratorType, sequence_number: str | None = None
+    ) -> str: ...
+
+    def read(self, shard_id: str, iterator: str, limit: int) -> ReadResult: ...
+
+    def format_arrival(self, epoch_s: float) -> str:
+        """An arrival time as the OnFailure record shows it."""
+        ...
+
+
+def epoch_seconds(value: datetime | float | int) -> float:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
+    return float(value)
+
+
+def iso_utc(epoch_s: float, millis: bool) -> str:
+    moment = datetime.fromtimestamp(epoch_s, tz=UTC)
+    if millis:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

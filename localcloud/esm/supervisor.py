@@ -1,0 +1,130 @@
+"""Runs every enabled event source mapping of a deployed stack: one poller per mapping.
+
+``start()`` only creates and starts threads (nothing talks to moto on the caller's thread);
+``stop()`` sets one shared stop event, which every wait and backoff listens to, and joins.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from localcloud.esm.arns import function_arn
+from localcloud.esm.clients import AwsClients
+from localcloud.esm.dynamodb_streams import DynamoDbStreamSource
+from localcloud.esm.filters import RecordFilter
+from localcloud.esm.identity import resolve_role_arn
+from localcloud.esm.kinesis import KinesisSource
+from localcloud.esm.on_failure import DiscardedBatch, OnFailureDestination, stream_failure_record
+from localcloud.esm.settings import PollerSettings
+from localcloud.esm.sqs_poller import SqsPoller
+from localcloud.esm.stream_poller import StreamPoller
+from localcloud.esm.streams import StreamSource
+from localcloud.specs import EventSourceMappingSpec, Invoker
+
+logger = logging.getLogger(__name__)
+
+
+class Poller(Protocol):
+    def start(self) -> None: ...
+
+    def join(self, deadline: float) -> None: ...
+
+
+class EventSourceMappingSupervisor:
+    def __init__(
+        self,
+        mappings: list[EventSourceMappingSpec],
+        invoker: Invoker,
+        endpoint_url: str,
+        region: str,
+        settings: PollerSettings | None = None,
+    ) -> None:
+        self._mappings = [m for m in mappings if m.enabled]
+        self._invoker = invoker
+        self._region = region
+        self._settings = settings or PollerSettings()
+        self._clients = AwsClients(endpoint_url, region)
+        self._stop = threading.Event()
+        self._pollers: list[Poller] = []
+        for mapping in self._mappings:
+            # Fails fast on an invalid pattern, as CreateEventSourceMapping would.
+            RecordFilter(mapping.filter_patterns)
+
+    def start(self) -> None:
+        if self._pollers:
+            return
+        for mapping in self._mappings:
+            poller = self._poller_for(mapping)
+            poller.start()
+            self._pollers.append(poller)
+            logger.info(
+                "polling %s for %s (%s)",
+                mapping.event_source_arn,
+                mapping.function_name,
+                mapping.logical_id,
+            )
+
+    def stop(self) -> None:
+        self._stop.set()
+        deadline = time.monotonic() + self._settings.join_timeout_s
+        for poller in self._pollers:
+            poller.join(deadline)
+
+    def _poller_for(self, mapping: EventSourceMappingSpec) -> Poller:
+        if mapping.source == "sqs":
+            return SqsPoller(
+                mapping,
+                clients=self._clients,
+                region=self._region,
+                invoker=self._invoker,
+                settings=self._settings,
+                stop=self._stop,
+            )
+        return StreamPoller(
+            mapping,
+            make_source=self._source_factory(mapping),
+            invoker=self._invoker,
+            discard_factory=self._discarder(mapping),
+            settings=self._settings,
+            stop=self._stop,
+        )
+
+    def _source_factory(self, mapping: EventSourceMappingSpec) -> Callable[[], StreamSource]:
+        clients, region, arn = self._clients, self._region, mapping.event_source_arn
+        if mapping.source == "kinesis":
+
+            def kinesis() -> StreamSource:
+                role = resolve_role_arn(clients, mapping.function_name, arn)
+                return KinesisSource(clients, arn, region, role)
+
+            return kinesis
+
+        def dynamodb() -> StreamSource:
+            return DynamoDbStreamSource(clients, arn, region)
+
+        return dynamodb
+
+    def _discarder(
+        self, mapping: EventSourceMappingSpec
+    ) -> Callable[[StreamSource], Callable[[DiscardedBatch], None]]:
+        destination = OnFailureDestination(self._clients, mapping.on_failure_destination_arn)
+        fn_arn = function_arn(mapping.event_source_arn, mapping.function_name)
+
+        def for_source(source: StreamSource) -> Callable[[DiscardedBatch], None]:
+            def discard(batch: DiscardedBatch) -> None:
+                logger.warning(
+                    "%s %s: discarding %d records (%s)",
+                    mapping.logical_id,
+                    batch.shard_id,
+                    len(batch.records),
+                    batch.condition,
+                )
+                destination.send(stream_failure_record(batch, source, fn_arn))
+
+            return discard
+
+        return for_source
