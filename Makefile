@@ -77,6 +77,10 @@ diagrams: venv  ## render the README diagrams (img/*.png) from img/generate.py
 		else echo "Graphviz 'dot' not found: install Graphviz: apt-get install graphviz / brew install graphviz" >&2; exit 1; fi; }
 	$(BIN)/python img/generate.py
 
+DEMO_ARGS ?= --records 1000 --messages 50
+demo: venv  ## send records and inbox messages to the stack AWS_SAM_STACK_NAME names, show latency
+	$(BIN)/python -m stackclient demo $(DEMO_ARGS)
+
 lock:  ## re-resolve constraints.txt from requirements-dev.txt
 	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
 	/tmp/lock-venv/bin/pip install -q -r requirements-dev.txt

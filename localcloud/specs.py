@@ -55,6 +55,9 @@ class RestApiSpec:
     logical_id: str
     rest_api_id: str
     stage_name: str
+    # The resolved OpenAPI body (intrinsics substituted): validators, models and gateway
+    # responses live here, and moto keeps only part of them.
+    definition: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

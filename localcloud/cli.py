@@ -1,0 +1,441 @@
+"""Command line of the local cloud (``python -m localcloud ...``).
+
+- ``up``: deploy and stay up until Ctrl-C (``--detach``: in the background, state in
+  ``.localcloud/state.json``, log in ``.localcloud/localcloud.log``);
+- ``stop`` / ``status``: of the cloud the state file describes;
+- ``run -- CMD...``: a fresh cloud for the duration of CMD (how ``make integration`` runs pytest);
+- ``invoke FUNCTION -e EVENT.json``: a Docker-free ``sam local invoke``, against the running cloud
+  or an ephemeral one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from localcloud.config import (
+    ACCESS_KEY_ID,
+    DEFAULT_CONFIG_ENV,
+    DEFAULT_STACK_NAME,
+    SECRET_ACCESS_KEY,
+    Endpoints,
+    api_port_from_env,
+    port_from_env,
+    region_from_env,
+    state_dir,
+)
+from localcloud.deploy.parameters import samconfig_stack_name
+
+if TYPE_CHECKING:
+    from localcloud.cloud import CloudOptions, LocalCloud
+    from localcloud.specs import DeployedStack
+
+STATE_FILE = "state.json"
+LOG_FILE = "localcloud.log"
+DETACH_TIMEOUT_S = 60.0
+
+
+# ---------------------------------------------------------------- state of a running cloud
+
+
+def _state_path() -> Path:
+    return state_dir() / STATE_FILE
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A detached cloud is reparented; where nothing reaps orphans (containers without an init)
+    # it lingers as a zombie after exiting.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def read_state() -> dict[str, Any] | None:
+    """The running cloud's state, or None (no file, or its process is gone)."""
+    try:
+        state: dict[str, Any] = json.loads(_state_path().read_text())
+    except (OSError, ValueError):
+        return None
+    return state if _pid_alive(int(state.get("pid", 0))) else None
+
+
+def _write_state(state: dict[str, Any]) -> None:
+    path = _state_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, indent=2))
+    temporary.replace(path)  # readers never see half a file
+
+
+def _remove_state(pid: int) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(_state_path().read_text()).get("pid") == pid:
+            _state_path().unlink()
+
+
+def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
+    endpoints = cloud.endpoints
+    return {
+        "pid": os.getpid(),
+        "stack_name": stack.stack_name,
+        "region": stack.region,
+        "endpoint_url": endpoints.endpoint_url,
+        "api_front_url": endpoints.api_front_url,
+        "outputs": stack.outputs,
+        "functions": {spec.logical_id: name for name, spec in stack.functions.items()},
+        "rest_apis": [{"id": api.rest_api_id, "stage": api.stage_name} for api in stack.rest_apis],
+        "ready_s": round(cloud.options.timings.get("ready_s", 0.0), 3),
+        "log_file": str(state_dir() / LOG_FILE),
+    }
+
+
+def _endpoints_of(state: dict[str, Any]) -> Endpoints:
+    return Endpoints(
+        endpoint_url=state["endpoint_url"],
+        api_front_url=state.get("api_front_url"),
+        region=state["region"],
+        stack_name=state["stack_name"],
+    )
+
+
+# ---------------------------------------------------------------- what `up` prints
+
+
+def summary(state: dict[str, Any]) -> str:
+    endpoints = _endpoints_of(state)
+    lines = [
+        f"Local cloud ready in {state.get('ready_s', 0):.1f} s: stack {state['stack_name']!r} "
+        f"on {endpoints.endpoint_url}"
+        + (f", API front {endpoints.api_front_url}" if endpoints.api_front_url else ""),
+        "",
+        "Outputs:",
+    ]
+    width = max((len(key) for key in state["outputs"]), default=0)
+    lines += [f"  {key.ljust(width)}  {value}" for key, value in sorted(state["outputs"].items())]
+    lines += ["", "Use it from a shell:"]
+    lines += [f"  export {name}={value}" for name, value in endpoints.client_env().items()]
+    lines += ["", "Try:", *(f"  {example}" for example in _examples(state, endpoints))]
+    return "\n".join(lines)
+
+
+def _examples(state: dict[str, Any], endpoints: Endpoints) -> list[str]:
+    outputs: dict[str, str] = state["outputs"]
+    examples = [f"aws cloudformation describe-stacks --stack-name {state['stack_name']}"]
+    streams = [value for key, value in outputs.items() if key.endswith("StreamName")]
+    if streams:
+        examples.append(
+            f"aws kinesis put-record --stream-name {streams[0]} --partition-key p1 "
+            """--cli-binary-format raw-in-base64-out --data '{"batch": "b1", "id": "1"}'"""
+        )
+    functions: dict[str, str] = state["functions"]
+    if functions:
+        logical_id, name = sorted(functions.items())[0]
+        examples.append(
+            f"aws lambda invoke --function-name {name} --cli-binary-format raw-in-base64-out "
+            "--payload '{}' /dev/stdout"
+        )
+        examples.append(f"python -m localcloud invoke {logical_id} -e events/<event>.json")
+    if endpoints.api_front_url:
+        sign = (
+            f'--aws-sigv4 "aws:amz:{endpoints.region}:execute-api" '
+            f"--user {ACCESS_KEY_ID}:{SECRET_ACCESS_KEY}"
+        )
+        for api in state["rest_apis"]:
+            base = f"{endpoints.api_front_url}/restapis/{api['id']}/{api['stage']}/_user_request_"
+            examples.append(
+                f"curl {sign} -H 'Content-Type: application/json' "
+                f"""-d '{{"id": "m1", "message": "hello"}}' {base}/inbox"""
+            )
+            examples.append(f"curl {sign} '{base}/outbox?max=10'")
+    return examples
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _setup_logging(log_file: Path | None, verbose: bool) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    handlers[0].setLevel(logging.INFO if verbose else logging.WARNING)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    # One line per HTTP request from werkzeug drowns the function logs.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def _options(args: argparse.Namespace, **overrides: Any) -> CloudOptions:
+    # Imported here: moto takes ~2 s to import, and stop/status/detach never need it.
+    from localcloud.cloud import CloudOptions  # noqa: PLC0415
+
+    template = Path(args.template)
+    stack_name = args.stack_name or samconfig_stack_name(
+        template.parent / "samconfig.toml", args.config_env
+    )
+    values: dict[str, Any] = {
+        "template": template,
+        "stack_name": stack_name or DEFAULT_STACK_NAME,
+        "region": region_from_env(),
+        "config_env": args.config_env,
+        "parameter_overrides": tuple(args.parameter_overrides or ()),
+        "port": args.port,
+        "api_port": args.api_port,
+    }
+    values.update(overrides)
+    return CloudOptions(**values)
+
+
+def _cloud(options: CloudOptions) -> LocalCloud:
+    from localcloud.cloud import LocalCloud  # noqa: PLC0415
+
+    return LocalCloud(options)
+
+
+def _wait_for_signal() -> None:
+    stopped = threading.Event()
+
+    def handle(signum: int, _frame: Any) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    while not stopped.wait(1.0):
+        pass
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    running = read_state()
+    if running is not None:
+        print(f"a local cloud is already running (pid {running['pid']}); `stop` it first")
+        return 1
+    if args.detach:
+        return _up_detached(args)
+    log_file = state_dir() / LOG_FILE
+    _setup_logging(log_file, verbose=not args.quiet)
+    cloud = _cloud(_options(args))
+    stack = cloud.start()
+    state = _state_of(cloud, stack)
+    _write_state(state)
+    try:
+        print(summary(state), flush=True)
+        print("\nCtrl-C stops it.", flush=True)
+        _wait_for_signal()
+    finally:
+        cloud.stop()
+        _remove_state(os.getpid())
+        logging.getLogger(__name__).info("local cloud stopped")
+    return 0
+
+
+def _up_detached(args: argparse.Namespace) -> int:
+    log_file = state_dir() / LOG_FILE
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "localcloud", "up", "--quiet",
+        "--template", str(Path(args.template).resolve()),
+        "--config-env", args.config_env,
+        "--port", str(args.port), "--api-port", str(args.api_port),
+    ]  # fmt: skip
+    if args.stack_name:
+        command += ["--stack-name", args.stack_name]
+    if args.parameter_overrides:
+        command += ["--parameter-overrides", *args.parameter_overrides]
+    with log_file.open("ab") as log_handle:
+        child = subprocess.Popen(  # noqa: S603 - our own module
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log_handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # survives the terminal that started it
+        )
+    deadline = time.monotonic() + DETACH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        state = read_state()
+        if state is not None and state["pid"] == child.pid:
+            print(summary(state))
+            print(f"\nRunning in the background (pid {child.pid}); log: {log_file}")
+            print("`python -m localcloud stop` stops it.")
+            return 0
+        if child.poll() is not None:
+            break
+        time.sleep(0.1)
+    else:
+        child.kill()
+    print(f"the local cloud did not start; last lines of {log_file}:", file=sys.stderr)
+    print("\n".join(log_file.read_text(errors="replace").splitlines()[-30:]), file=sys.stderr)
+    return 1
+
+
+def cmd_stop(_args: argparse.Namespace) -> int:
+    state = read_state()
+    if state is None:
+        print("no local cloud is running")
+        return 0
+    pid = int(state["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    _remove_state(pid)
+    print(f"stopped the local cloud (pid {pid})")
+    return 0
+
+
+def cmd_status(_args: argparse.Namespace) -> int:
+    state = read_state()
+    if state is None:
+        print("no local cloud is running")
+        return 1
+    print(summary(state))
+    print(f"\npid {state['pid']}, log: {state.get('log_file')}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        print("run: give a command after --", file=sys.stderr)
+        return 2
+    _setup_logging(state_dir() / "run.log", verbose=False)
+    cloud = _cloud(_options(args))
+    cloud.start()
+    print(
+        f"local cloud up in {cloud.options.timings['ready_s']:.1f} s "
+        f"({cloud.endpoint_url}); running: {' '.join(command)}",
+        file=sys.stderr,
+        flush=True,
+    )
+    env = {**os.environ, **cloud.endpoints.client_env()}
+    env.pop("AWS_SESSION_TOKEN", None)
+    env.pop("AWS_PROFILE", None)
+    try:
+        return subprocess.call(command, env=env)  # noqa: S603 - the user's own command
+    finally:
+        cloud.stop()
+
+
+def _load_event(path: str | None) -> Any:
+    if path is None:
+        return {}
+    text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    return json.loads(text) if text.strip() else {}
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    event = _load_event(args.event)
+    state = read_state()
+    if state is not None:
+        import boto3  # noqa: PLC0415 - only this path needs it
+
+        client = boto3.client(
+            "lambda",
+            endpoint_url=state["endpoint_url"],
+            region_name=state["region"],
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+        response = client.invoke(
+            FunctionName=args.function, Payload=json.dumps(event).encode(), LogType="Tail"
+        )
+        print(base64.b64decode(response.get("LogResult", "")).decode(), end="", file=sys.stderr)
+        print(response["Payload"].read().decode())
+        return 1 if response.get("FunctionError") else 0
+    _setup_logging(None, verbose=False)
+    cloud = _cloud(_options(args, with_esm=False, with_api=False, prewarm=False))
+    cloud.start()
+    try:
+        assert cloud.invoker is not None
+        result = cloud.invoker.invoke(args.function, event)
+    finally:
+        cloud.stop()
+    print(result.log_tail, end="", file=sys.stderr)
+    print(json.dumps(result.payload))
+    return 0 if result.ok else 1
+
+
+# ---------------------------------------------------------------- argument parsing
+
+
+def _add_cloud_arguments(
+    parser: argparse.ArgumentParser, default_port: int, default_api_port: int
+) -> None:
+    parser.add_argument("--stack-name", help="default: samconfig.toml's, else 'local'")
+    parser.add_argument("--config-env", default=DEFAULT_CONFIG_ENV, help="samconfig.toml section")
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="override samconfig.toml and template defaults",
+    )
+    parser.add_argument("--template", default="template.yaml")
+    parser.add_argument(
+        "--port", type=int, default=default_port, help="moto server port (0: any free port)"
+    )
+    parser.add_argument(
+        "--api-port", type=int, default=default_api_port, help="API front port (0: any free port)"
+    )
+
+
+def _env_port(name: str) -> int:
+    """An explicitly configured port, else 0 (any free port)."""
+    return int(os.environ.get(name) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
+    commands = parser.add_subparsers(dest="command_name", required=True)
+
+    up = commands.add_parser("up", help="deploy template.yaml locally and stay up")
+    _add_cloud_arguments(up, port_from_env(), api_port_from_env())
+    up.add_argument("--detach", action="store_true", help="run in the background")
+    up.add_argument("--quiet", action="store_true", help="logs to the log file only")
+    up.set_defaults(handler=cmd_up)
+
+    commands.add_parser("stop", help="stop a detached local cloud").set_defaults(handler=cmd_stop)
+    commands.add_parser("status", help="is one running, and where").set_defaults(handler=cmd_status)
+
+    run = commands.add_parser("run", help="run a command against a fresh local cloud")
+    # Free ports unless configured: `make integration` must work while `make local` runs.
+    _add_cloud_arguments(run, _env_port("LOCALCLOUD_PORT"), _env_port("LOCALCLOUD_API_PORT"))
+    run.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
+    run.set_defaults(handler=cmd_run)
+
+    invoke = commands.add_parser("invoke", help="invoke one function (sam local invoke)")
+    invoke.add_argument("function", help="logical id (e.g. RecordProcessorFunction) or name")
+    invoke.add_argument("-e", "--event", help="event JSON file, '-' for stdin; default {}")
+    _add_cloud_arguments(invoke, 0, 0)
+    invoke.set_defaults(handler=cmd_invoke)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))

@@ -1,0 +1,133 @@
+"""Make a translated CloudFormation template deployable on moto without losing information.
+
+What moto cannot take, measured on moto 5.2.5 (see /work/shared/design.md):
+- ``AWS::ApiGateway::RestApi`` with only a ``Body`` fails (``KeyError: 'Name'``) and moto ignores
+  the body: give it a ``Name``, move the body into an internal output (``Fn::ToJsonString``
+  resolves its intrinsics) and import it afterwards with ``put_rest_api``.
+- ``AWS::ApiGateway::Stage`` is unsupported and ``Deployment`` fails on a body-less API: drop both;
+  the deployer creates the stage after the import.
+- ``AWS::Lambda::EventSourceMapping``: moto would run them itself, destructively without Docker
+  (SQS messages pushed to the DLQ unprocessed, stream records wiped): drop them, keep their
+  resolved properties through internal outputs, and let ``localcloud.esm`` poll instead.
+- Function ``Layers``: moto rejects layer versions it does not hold (the official Powertools
+  layer); the workers use the venv's Powertools instead.
+- Any other type moto's CloudFormation does not know is dropped and reported.
+Internal outputs carry ``INTERNAL_OUTPUT_PREFIX``; the deployer hides them once read.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.cloudformation.parsing import resource_class_from_type
+
+INTERNAL_OUTPUT_PREFIX = "LocalCloudInternal"
+ESM_TYPE = "AWS::Lambda::EventSourceMapping"
+REST_API_TYPE = "AWS::ApiGateway::RestApi"
+STAGE_TYPE = "AWS::ApiGateway::Stage"
+DEPLOYMENT_TYPE = "AWS::ApiGateway::Deployment"
+FUNCTION_TYPE = "AWS::Lambda::Function"
+
+
+@dataclass(frozen=True)
+class DroppedResource:
+    logical_id: str
+    resource_type: str
+    reason: str
+
+
+@dataclass
+class MotoTemplate:
+    """The template to hand to moto plus where to find what was taken out of it."""
+
+    template: dict[str, Any]
+    esm_outputs: dict[str, str] = field(default_factory=dict)  # ESM logical id -> output key
+    api_outputs: dict[str, str] = field(default_factory=dict)  # RestApi logical id -> output key
+    dropped: list[DroppedResource] = field(default_factory=list)
+    stripped_layers: list[str] = field(default_factory=list)  # function logical ids
+
+
+def internal_output_key(kind: str, logical_id: str) -> str:
+    return INTERNAL_OUTPUT_PREFIX + kind + re.sub(r"[^A-Za-z0-9]", "", logical_id)
+
+
+def _stage_names(resources: dict[str, Any]) -> dict[str, Any]:
+    """RestApi logical id -> its stage's StageName (possibly an intrinsic)."""
+    stages: dict[str, Any] = {}
+    for resource in resources.values():
+        if resource.get("Type") != STAGE_TYPE:
+            continue
+        props = resource.get("Properties") or {}
+        api_ref = props.get("RestApiId")
+        if isinstance(api_ref, dict) and "Ref" in api_ref:
+            stages[api_ref["Ref"]] = props.get("StageName")
+    return stages
+
+
+def _add_internal_output(
+    outputs: dict[str, Any], key: str, value: Any, condition: str | None
+) -> None:
+    output: dict[str, Any] = {"Value": {"Fn::ToJsonString": value}}
+    if condition:
+        output["Condition"] = condition
+    outputs[key] = output
+
+
+def prepare_for_moto(translated: dict[str, Any]) -> MotoTemplate:
+    """A deep copy of ``translated`` that moto deploys, and the bookkeeping to undo the cuts."""
+    template = copy.deepcopy(translated)
+    resources: dict[str, Any] = template.setdefault("Resources", {})
+    outputs: dict[str, Any] = template.setdefault("Outputs", {}) or {}
+    template["Outputs"] = outputs
+    result = MotoTemplate(template=template)
+    stages = _stage_names(resources)
+
+    for logical_id, resource in list(resources.items()):
+        rtype = resource.get("Type", "")
+        props: dict[str, Any] = resource.setdefault("Properties", {})
+        condition = resource.get("Condition")
+        if rtype == ESM_TYPE:
+            key = internal_output_key("Esm", logical_id)
+            _add_internal_output(outputs, key, props, condition)
+            result.esm_outputs[logical_id] = key
+            result.dropped.append(
+                DroppedResource(logical_id, rtype, "polled by localcloud.esm, not by moto")
+            )
+            del resources[logical_id]
+        elif rtype in (STAGE_TYPE, DEPLOYMENT_TYPE):
+            result.dropped.append(
+                DroppedResource(logical_id, rtype, "stage created after put_rest_api")
+            )
+            del resources[logical_id]
+        elif rtype == REST_API_TYPE:
+            props.setdefault("Name", {"Fn::Sub": "${AWS::StackName}-" + logical_id})
+            key = internal_output_key("Api", logical_id)
+            body = props.pop("Body", {})
+            _add_internal_output(
+                outputs, key, {"Body": body, "StageName": stages.get(logical_id)}, condition
+            )
+            result.api_outputs[logical_id] = key
+        elif rtype == FUNCTION_TYPE and "Layers" in props:
+            del props["Layers"]
+            result.stripped_layers.append(logical_id)
+        elif resource_class_from_type(rtype) is None:
+            result.dropped.append(
+                DroppedResource(logical_id, rtype, "not supported by moto's CloudFormation")
+            )
+            del resources[logical_id]
+
+    dropped_ids = {d.logical_id for d in result.dropped}
+    for resource in resources.values():
+        depends_on = resource.get("DependsOn")
+        if isinstance(depends_on, str):
+            depends_on = [depends_on]
+        if depends_on:
+            kept = [dep for dep in depends_on if dep not in dropped_ids]
+            if kept:
+                resource["DependsOn"] = kept
+            else:
+                resource.pop("DependsOn")
+    return result

@@ -1,0 +1,101 @@
+"""A pool of workers for one function: as many as its concurrency allows, started on demand.
+
+Like Lambda's execution environments, a worker serves one invoke at a time and stays warm for
+the next; a worker that timed out, crashed or ran out of memory is dropped and the next invoke
+starts a fresh one (a cold start). When every worker is busy and the pool is full, an invoke
+waits for one (Lambda would throttle; the local cloud queues instead).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from localcloud.functions.worker import Worker
+from localcloud.specs import FunctionSpec
+
+
+class PoolClosed(RuntimeError):
+    pass
+
+
+class WorkerPool:
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], size: int) -> None:
+        self.spec = spec
+        self.size = max(1, size)
+        self._env = env
+        self._idle: list[Worker] = []
+        self._all: set[Worker] = set()
+        self._starting = 0
+        self._closed = False
+        self._numbers = itertools.count(1)
+        self._changed = threading.Condition()
+
+    @property
+    def workers(self) -> int:
+        with self._changed:
+            return len(self._all)
+
+    def _acquire(self) -> Worker:
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise PoolClosed(self.spec.function_name)
+                if self._idle:
+                    return self._idle.pop()  # the warmest one
+                if len(self._all) + self._starting < self.size:
+                    self._starting += 1
+                    break
+                self._changed.wait()
+        try:
+            worker = Worker(self.spec, self._env, next(self._numbers))
+        except BaseException:
+            with self._changed:
+                self._starting -= 1
+                self._changed.notify()
+            raise
+        with self._changed:
+            self._starting -= 1
+            if not self._closed:
+                self._all.add(worker)
+                return worker
+        worker.kill()
+        raise PoolClosed(self.spec.function_name)
+
+    def _release(self, worker: Worker) -> None:
+        with self._changed:
+            if worker.alive and not self._closed:
+                self._idle.append(worker)
+            else:
+                self._all.discard(worker)
+                worker.kill()
+            self._changed.notify()
+
+    @contextmanager
+    def worker(self) -> Iterator[Worker]:
+        """A worker for exactly one invoke."""
+        worker = self._acquire()
+        try:
+            yield worker
+        finally:
+            self._release(worker)
+
+    def prewarm(self) -> None:
+        """Start one worker and wait for its handler import (init) to finish."""
+        with self.worker() as worker:
+            worker.wait_ready()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+            self._idle.clear()
+            self._changed.notify_all()
+        # EOF to all first, so they exit in parallel, then reap (or kill) each.
+        for worker in workers:
+            worker.request_stop()
+        for worker in workers:
+            worker.stop(grace_s=0.5)

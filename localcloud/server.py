@@ -1,0 +1,181 @@
+"""The embedded moto server, with Lambda ``Invoke`` routed to the local workers.
+
+moto's own Invoke needs Docker (without it: ``FunctionError: Handled`` and a docker error), so a
+WSGI middleware answers ``POST /2015-03-31/functions/{name}/invocations`` for the functions the
+local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=Tail`` ->
+``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204). Everything else,
+and functions the local cloud does not run, goes to moto.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from localcloud.functions.invoker import FunctionNotFound
+from localcloud.specs import Invoker
+
+log = logging.getLogger(__name__)
+
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+# Lambda returns the last 4 KB of the log with LogType=Tail.
+LOG_TAIL_BYTES = 4096
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class ResolvingInvoker(Invoker, Protocol):
+    """An Invoker that can also tell whether it runs a function (name, ARN or logical id)."""
+
+    def resolve(self, name_or_arn: str) -> Any: ...
+
+
+def _json_response(
+    start_response: StartResponse, status: str, body: Any, headers: dict[str, str] | None = None
+) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            *(headers or {}).items(),
+        ],
+    )
+    return [data]
+
+
+def _error(
+    start_response: StartResponse, status: str, error_type: str, message: str
+) -> list[bytes]:
+    return _json_response(
+        start_response,
+        status,
+        {"Type": "User", "message": message},
+        {"x-amzn-ErrorType": error_type},
+    )
+
+
+class LambdaInvokeMiddleware:
+    """Answers Lambda Invoke with the local invoker; passes every other request to ``app``."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self.invoker: ResolvingInvoker | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
+        if match is None or environ.get("REQUEST_METHOD") != "POST" or self.invoker is None:
+            return self.app(environ, start_response)
+        name = unquote(match["name"])
+        try:
+            self.invoker.resolve(name)
+        except FunctionNotFound:
+            return self.app(environ, start_response)
+        return self._invoke(self.invoker, name, environ, start_response)
+
+    def _invoke(
+        self,
+        invoker: ResolvingInvoker,
+        name: str,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+    ) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        try:
+            event = json.loads(body) if body.strip() else {}
+        except ValueError:
+            return _error(
+                start_response,
+                "400 Bad Request",
+                "InvalidRequestContentException",
+                "Could not parse request body into json",
+            )
+        invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
+        if invocation_type == "DryRun":
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
+        if invocation_type == "Event":
+            threading.Thread(
+                target=self._invoke_async, args=(invoker, name, event), daemon=True
+            ).start()
+            start_response("202 Accepted", [("Content-Length", "0")])
+            return [b""]
+        result = invoker.invoke(name, event)
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if result.function_error:
+            # Lambda reports every runtime failure (timeouts and crashes too) as Unhandled.
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        if environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail":
+            tail = result.log_tail.encode()[-LOG_TAIL_BYTES:]
+            headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
+        return _json_response(start_response, "200 OK", result.payload, headers)
+
+    @staticmethod
+    def _invoke_async(invoker: ResolvingInvoker, name: str, event: Any) -> None:
+        try:
+            result = invoker.invoke(name, event)
+        except Exception:
+            log.exception("async invoke of %s failed", name)
+            return
+        if result.function_error:
+            log.warning("async invoke of %s: %s %s", name, result.function_error, result.payload)
+
+
+class LocalCloudServer:
+    """moto's server app behind the Invoke middleware, serving in a thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host = host
+        self._port = port
+        self.middleware = LambdaInvokeMiddleware(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._server = make_server(
+            self._host,
+            self._port,
+            self.middleware,
+            threaded=True,
+            request_handler=MotoRequestHandler,
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="moto-server", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() first"
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    def set_invoker(self, invoker: ResolvingInvoker | None) -> None:
+        self.middleware.invoker = invoker
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None

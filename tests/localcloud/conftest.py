@@ -1,0 +1,54 @@
+"""Fixtures of the local-cloud tests: a clean AWS environment, one moto server per test process,
+and specs of the probe function (a test double of a *function*, never of AWS)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.server import LocalCloudServer
+from localcloud.specs import FunctionSpec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_UNDER_TEST = Path(__file__).resolve().parent / "functions_under_test"
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never the machine's AWS configuration: a region and dummy credentials only."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+@pytest.fixture(scope="session")
+def local_server() -> Iterator[LocalCloudServer]:
+    """moto (with the Invoke route) on a free port, shared by this test process."""
+    server = LocalCloudServer(port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def probe_spec() -> Callable[..., FunctionSpec]:
+    def make(**overrides: Any) -> FunctionSpec:
+        values: dict[str, Any] = {
+            "logical_id": "ProbeFunction",
+            "function_name": "probe-fn",
+            "handler": "probe.handlers.lambda_handler",
+            "code_dir": FUNCTIONS_UNDER_TEST,
+            "runtime": "python3.13",
+            "timeout_s": 5,
+            "memory_mb": 256,
+            "environment": {"GREETING": "hello"},
+        }
+        values.update(overrides)
+        return FunctionSpec(**values)
+
+    return make

@@ -1,0 +1,53 @@
+"""Handlers that do what the event asks: echo, raise, sleep, crash, allocate, print, call AWS."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+# Module state survives between invokes of a warm worker, as in Lambda.
+INVOKES = {"count": 0}
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> Any:
+    INVOKES["count"] += 1
+    action = event.get("action", "echo")
+    if action == "echo":
+        return {"event": event, "pid": os.getpid(), "invokes": INVOKES["count"]}
+    if action == "context":
+        return {
+            "function_name": context.function_name,
+            "memory_limit_in_mb": context.memory_limit_in_mb,
+            "invoked_function_arn": context.invoked_function_arn,
+            "aws_request_id": context.aws_request_id,
+            "remaining_ms": context.get_remaining_time_in_millis(),
+            "cwd": os.getcwd(),
+        }
+    if action == "env":
+        return {name: os.environ.get(name) for name in event["names"]}
+    if action == "raise":
+        raise ValueError(event.get("message", "boom"))
+    if action == "sleep":
+        time.sleep(event["seconds"])
+        return {"slept": event["seconds"], "pid": os.getpid()}
+    if action == "exit":
+        sys.stdout.flush()
+        os._exit(event.get("code", 3))
+    if action == "allocate":
+        block = bytearray(event["mb"] * 1024 * 1024)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        return {"allocated": len(block)}
+    if action == "print":
+        print(event["text"])
+        print(event["text"] + " (stderr)", file=sys.stderr)
+        return {"printed": True}
+    if action == "not-json":
+        return {"value": object()}
+    if action == "list-queues":
+        import boto3  # noqa: PLC0415 - only here: keeps the other cold starts short
+
+        return boto3.client("sqs").list_queues().get("QueueUrls", [])
+    raise NotImplementedError(action)

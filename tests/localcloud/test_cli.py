@@ -1,0 +1,123 @@
+"""``python -m localcloud`` as a user runs it: real subprocesses, free ports, a probe stack."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_UNDER_TEST = Path(__file__).resolve().parent / "functions_under_test"
+
+TEMPLATE = FUNCTIONS_UNDER_TEST / "template.yaml"
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _cli(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "localcloud", *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def _event(tmp_path: Path, name: str, event: object) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(event))
+    return str(path)
+
+
+def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
+    port = _free_port()
+    up = _cli(
+        tmp_path, "up", "--detach", "--template", str(TEMPLATE), "--stack-name", "cli-test",
+        "--port", str(port), "--api-port", str(_free_port()),
+        "--parameter-overrides", "Greeting=bonjour",
+    )  # fmt: skip
+    try:
+        assert up.returncode == 0, up.stderr
+        assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}" in up.stdout
+        assert "export AWS_SAM_STACK_NAME=cli-test" in up.stdout
+        state = json.loads((tmp_path / ".localcloud" / "state.json").read_text())
+        cfn = boto3.client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}")
+        outputs = cfn.describe_stacks(StackName="cli-test")["Stacks"][0]["Outputs"]
+        assert {o["OutputKey"] for o in outputs} == {"ProbeFunctionName", "InboxUrl"}
+
+        assert _cli(tmp_path, "status").returncode == 0
+
+        env_event = _event(tmp_path, "env.json", {"action": "env", "names": ["GREETING"]})
+        invoked = _cli(tmp_path, "invoke", "ProbeFunction", "-e", env_event)
+        assert invoked.returncode == 0, invoked.stderr
+        assert json.loads(invoked.stdout) == {"GREETING": "bonjour"}
+        assert "START RequestId: " in invoked.stderr
+
+        echoed = _cli(tmp_path, "invoke", "ProbeFunction", "-e", "-", stdin='{"action": "echo"}')
+        worker_pid = json.loads(echoed.stdout)["pid"]
+        failed = _cli(tmp_path, "invoke", "ProbeFunction", "-e", "-", stdin='{"action": "raise"}')
+        assert failed.returncode == 1
+        assert json.loads(failed.stdout)["errorType"] == "ValueError"
+    finally:
+        stopped = _cli(tmp_path, "stop")
+
+    assert stopped.returncode == 0
+    assert _cli(tmp_path, "status").returncode == 1
+    assert not _alive(state["pid"])
+    assert not _alive(worker_pid)
+
+
+def test_invoke_without_a_running_cloud_uses_an_ephemeral_one(tmp_path: Path) -> None:
+    event = _event(tmp_path, "event.json", {"action": "echo", "from": "cli"})
+
+    result = _cli(tmp_path, "invoke", "ProbeFunction", "-e", event, "--template", str(TEMPLATE))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["event"] == {"action": "echo", "from": "cli"}
+    assert not (tmp_path / ".localcloud" / "state.json").exists()
+
+
+def test_run_gives_the_command_the_cloud_and_returns_its_exit_code(tmp_path: Path) -> None:
+    script = (
+        "import boto3, os, sys\n"
+        "stack = boto3.client('cloudformation').describe_stacks("
+        "StackName=os.environ['AWS_SAM_STACK_NAME'])['Stacks'][0]\n"
+        "keys = sorted(o['OutputKey'] for o in stack['Outputs'])\n"
+        "sys.exit(7 if keys == ['InboxUrl', 'ProbeFunctionName'] else 1)\n"
+    )
+    result = _cli(
+        tmp_path, "run", "--template", str(TEMPLATE), "--stack-name", "run-test",
+        "--port", str(_free_port()), "--api-port", str(_free_port()),
+        "--", sys.executable, "-c", script,
+    )  # fmt: skip
+
+    assert result.returncode == 7, result.stderr

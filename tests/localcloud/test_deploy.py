@@ -1,0 +1,169 @@
+"""deploy_stack on the real template.yaml against a moto server: outputs, specs, conditions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from localcloud.deploy.deployer import deploy_stack
+from localcloud.deploy.template_loader import load_template
+from localcloud.server import LocalCloudServer
+from localcloud.specs import DeployedStack, EventSourceMappingSpec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+TEMPLATE = REPO_ROOT / "template.yaml"
+
+
+def _client(service: str, server: LocalCloudServer) -> Any:
+    return boto3.client(service, endpoint_url=server.url, region_name="us-east-1")  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="module")
+def stack(local_server: LocalCloudServer) -> DeployedStack:
+    # samconfig.toml's [local] section sets DeployTestResources=true.
+    return deploy_stack(TEMPLATE, "deploy-test", endpoint_url=local_server.url, region="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def prod_like_stack(local_server: LocalCloudServer) -> DeployedStack:
+    return deploy_stack(
+        TEMPLATE,
+        "deploy-test-prod",
+        endpoint_url=local_server.url,
+        region="us-east-1",
+        parameter_overrides=["DeployTestResources=false", "ApiStageName=prod"],
+    )
+
+
+def _mapping(stack: DeployedStack, function_logical_id: str) -> EventSourceMappingSpec:
+    names = {spec.function_name: spec.logical_id for spec in stack.functions.values()}
+    [mapping] = [
+        m for m in stack.event_source_mappings if names[m.function_name] == function_logical_id
+    ]
+    return mapping
+
+
+def test_outputs_are_exactly_the_templates(
+    stack: DeployedStack, local_server: LocalCloudServer
+) -> None:
+    declared = set(load_template(TEMPLATE)["Outputs"])
+    described = _client("cloudformation", local_server).describe_stacks(StackName="deploy-test")
+    seen = {o["OutputKey"] for o in described["Stacks"][0]["Outputs"]}
+
+    assert set(stack.outputs) == declared
+    assert seen == declared
+
+
+def test_kinesis_mapping_is_resolved(stack: DeployedStack, local_server: LocalCloudServer) -> None:
+    mapping = _mapping(stack, "RecordProcessorFunction")
+    failure_queue_arn = _client("sqs", local_server).get_queue_attributes(
+        QueueUrl=stack.outputs["RecordProcessorFailureQueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+
+    assert mapping.source == "kinesis"
+    assert mapping.event_source_arn == stack.outputs["RecordsStreamArn"]
+    assert mapping.function_name == stack.outputs["RecordProcessorFunctionName"]
+    assert mapping.batch_size == 1000
+    assert mapping.maximum_batching_window_s == 1
+    assert mapping.starting_position == "TRIM_HORIZON"
+    assert mapping.bisect_batch_on_function_error is True
+    assert mapping.maximum_retry_attempts == 5
+    assert mapping.maximum_record_age_s == 3600
+    assert mapping.report_batch_item_failures is True
+    assert mapping.on_failure_destination_arn == failure_queue_arn
+
+
+def test_listener_mapping_keeps_its_filter(stack: DeployedStack) -> None:
+    mapping = _mapping(stack, "EventListenerFunction")
+
+    assert mapping.source == "dynamodb"
+    assert "/stream/" in mapping.event_source_arn
+    assert [json.loads(p) for p in mapping.filter_patterns] == [{"eventName": ["INSERT", "MODIFY"]}]
+    assert (mapping.batch_size, mapping.maximum_retry_attempts) == (100, 3)
+
+
+def test_sqs_mapping_has_scaling_config(stack: DeployedStack) -> None:
+    mapping = _mapping(stack, "ProcessInputQueueFunction")
+
+    assert mapping.source == "sqs"
+    assert (mapping.batch_size, mapping.maximum_concurrency) == (10, 10)
+    assert mapping.report_batch_item_failures is True
+
+
+def test_moto_runs_no_event_source_mapping(
+    stack: DeployedStack, local_server: LocalCloudServer
+) -> None:
+    # moto's own ESMs would consume SQS messages and stream records destructively.
+    mappings = _client("lambda", local_server).list_event_source_mappings()["EventSourceMappings"]
+    arns = {m.event_source_arn for m in stack.event_source_mappings}
+    assert not [m for m in mappings if m["EventSourceArn"] in arns]
+
+
+def test_function_specs_carry_resolved_environment(stack: DeployedStack) -> None:
+    spec = stack.functions[stack.outputs["RecordProcessorFunctionName"]]
+
+    assert spec.logical_id == "RecordProcessorFunction"
+    assert spec.handler == "record_stream.handlers.process_records.lambda_handler"
+    assert spec.code_dir == REPO_ROOT / "src" / "record_stream"
+    assert (spec.timeout_s, spec.memory_mb) == (60, 256)
+    assert spec.environment["PROCESSED_TABLE_NAME"] == stack.outputs["ProcessedRecordsTableName"]
+    assert spec.environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
+
+
+def test_rest_api_is_imported_with_its_stage(
+    stack: DeployedStack, local_server: LocalCloudServer
+) -> None:
+    [api] = stack.rest_apis
+    apigw = _client("apigateway", local_server)
+    paths = {r["path"] for r in apigw.get_resources(restApiId=api.rest_api_id)["items"]}
+
+    assert api.stage_name == "v1"
+    assert stack.outputs["InboxOutboxApiUrl"].startswith(f"https://{api.rest_api_id}.execute-api.")
+    assert {"/inbox", "/outbox"} <= paths
+    assert {"/inbox", "/outbox"} <= set(api.definition["paths"])
+    assert "InboxMessage" in api.definition["components"]["schemas"]
+    stages = apigw.get_stages(restApiId=api.rest_api_id)["item"]
+    assert [s["stageName"] for s in stages] == ["v1"]
+
+
+def test_conditions_are_honoured(prod_like_stack: DeployedStack) -> None:
+    logical_ids = {spec.logical_id for spec in prod_like_stack.functions.values()}
+    process_input = next(
+        s for s in prod_like_stack.functions.values() if s.logical_id == "ProcessInputQueueFunction"
+    )
+
+    assert "ListenerTableName" not in prod_like_stack.outputs
+    assert "EventListenerFunctionName" not in prod_like_stack.outputs
+    assert "EventListenerFunction" not in logical_ids
+    assert len(prod_like_stack.event_source_mappings) == 2
+    assert process_input.environment["POISON_MESSAGE_TYPE"] == ""
+    assert prod_like_stack.rest_apis[0].stage_name == "prod"
+    assert prod_like_stack.outputs["InboxOutboxApiUrl"].endswith("/prod")
+
+
+def test_code_is_packaged_into_moto_s3(
+    stack: DeployedStack, local_server: LocalCloudServer
+) -> None:
+    keys = [
+        o["Key"]
+        for o in _client("s3", local_server).list_objects_v2(
+            Bucket="localcloud-artifacts-deploy-test"
+        )["Contents"]
+    ]
+    assert sorted(k.split("-")[0] for k in keys) == ["inbox_outbox", "record_stream"]
+
+
+def test_unknown_parameter_is_refused(local_server: LocalCloudServer, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="NoSuchParameter"):
+        deploy_stack(
+            TEMPLATE,
+            "deploy-test-bad",
+            endpoint_url=local_server.url,
+            region="us-east-1",
+            parameter_overrides="NoSuchParameter=1",
+        )

@@ -1,0 +1,100 @@
+"""The Invoke route: boto3 ``lambda.invoke`` against the server runs the real worker."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from localcloud.functions.invoker import LocalInvoker
+from localcloud.server import LocalCloudServer
+from localcloud.specs import FunctionSpec
+
+
+@pytest.fixture
+def lambda_client(
+    local_server: LocalCloudServer, probe_spec: Callable[..., FunctionSpec]
+) -> Iterator[Any]:
+    spec = probe_spec(function_name="served-probe")
+    invoker = LocalInvoker({spec.function_name: spec}, local_server.url, "us-east-1")
+    local_server.set_invoker(invoker)
+    try:
+        yield boto3.client("lambda", endpoint_url=local_server.url, region_name="us-east-1")
+    finally:
+        local_server.set_invoker(None)
+        invoker.close()
+
+
+def _invoke(client: Any, event: Any, **kwargs: Any) -> tuple[dict[str, Any], Any]:
+    response = client.invoke(
+        FunctionName="served-probe", Payload=json.dumps(event).encode(), **kwargs
+    )
+    return response, json.loads(response["Payload"].read() or b"null")
+
+
+def test_request_response_returns_the_payload(lambda_client: Any) -> None:
+    response, payload = _invoke(lambda_client, {"action": "echo", "x": 1})
+
+    assert response["StatusCode"] == 200
+    assert "FunctionError" not in response
+    assert payload["event"] == {"action": "echo", "x": 1}
+
+
+def test_function_error_header_and_log_tail(lambda_client: Any) -> None:
+    response, payload = _invoke(lambda_client, {"action": "raise"}, LogType="Tail")
+
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "ValueError"
+    log = base64.b64decode(response["LogResult"]).decode()
+    assert log.startswith("START RequestId: ")
+    assert "[ERROR] ValueError: boom" in log
+
+
+def test_function_reaches_moto_through_the_endpoint(
+    lambda_client: Any, local_server: LocalCloudServer
+) -> None:
+    sqs = boto3.client("sqs", endpoint_url=local_server.url, region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName="seen-by-the-probe")["QueueUrl"]
+
+    _, queues = _invoke(lambda_client, {"action": "list-queues"})
+
+    assert any(url.endswith("/seen-by-the-probe") for url in queues)
+    sqs.delete_queue(QueueUrl=queue_url)
+
+
+def test_event_invocation_runs_in_the_background(
+    lambda_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="localcloud.function")
+    response = lambda_client.invoke(
+        FunctionName="served-probe",
+        InvocationType="Event",
+        Payload=json.dumps({"action": "print", "text": "async-marker"}).encode(),
+    )
+
+    assert response["StatusCode"] == 202
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(
+        "async-marker" in r.getMessage() for r in caplog.records
+    ):
+        time.sleep(0.05)
+    assert "[served-probe] async-marker" in [r.getMessage() for r in caplog.records]
+
+
+def test_unknown_function_goes_to_moto(lambda_client: Any) -> None:
+    with pytest.raises(ClientError) as raised:
+        lambda_client.invoke(FunctionName="nobody-deployed-this", Payload=b"{}")
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_non_invoke_requests_still_reach_moto(local_server: LocalCloudServer) -> None:
+    s3 = boto3.client("s3", endpoint_url=local_server.url, region_name="us-east-1")
+    s3.create_bucket(Bucket="server-test-bucket")
+    assert "server-test-bucket" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
