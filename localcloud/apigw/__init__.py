@@ -1,0 +1,15 @@
+"""The local API Gateway front: serves the deployed REST APIs over real HTTP.
+
+One job per module:
+- ``http_types``: the request/response values every other module passes around.
+- ``routes``: the route table of a REST API, from its OpenAPI definition.
+- ``sigv4``: AWS_IAM authorization, SigV4 verified with botocore against the local credentials.
+- ``validation``: request validators (JSON-schema models, required parameters).
+- ``request_context``: ``$context`` / ``requestContext`` values of one request.
+- ``gateway_responses``: API Gateway's error responses, with the definition's overrides.
+- ``vtl``: mapping templates (airspeed-ext) with ``$input``, ``$util``, ``$context``.
+- ``proxy_event``: the Lambda proxy event v1.0 and the mapping of the proxy response.
+- ``integrations``: ``aws_proxy`` (Lambda) and ``aws`` (SQS on moto) integrations.
+- ``gateway``: one request through route -> auth -> validation -> integration.
+- ``server`` / ``front``: the threaded HTTP server and the ``ApiFront`` the local cloud starts.
+"""

@@ -1,0 +1,84 @@
+"""``ApiFront``: the local cloud's API Gateway, serving every deployed REST API over HTTP.
+
+``{url}/restapis/{api_id}/{stage}/_user_request_/{path}`` is the local form of
+``https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/{path}``; ``{url}/_localcloud/health``
+reports the served APIs. ``start()`` returns once the socket listens (port 0 picks a free port).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from localcloud.apigw.gateway import Gateway
+from localcloud.apigw.integrations.sqs import SqsService
+from localcloud.apigw.moto_resources import fetch_resource_ids
+from localcloud.apigw.server import FrontHttpServer, health_document
+from localcloud.apigw.sigv4 import LocalPrincipal
+from localcloud.config import ACCOUNT_ID
+from localcloud.specs import Invoker, RestApiSpec
+
+LOGGER = logging.getLogger(__name__)
+
+
+class ApiFront:
+    def __init__(  # noqa: PLR0917 - the positional signature is the local-cloud contract
+        self,
+        apis: list[RestApiSpec],
+        invoker: Invoker,
+        endpoint_url: str,
+        region: str,
+        credentials: tuple[str, str],
+        host: str = "127.0.0.1",
+        port: int = 4567,
+    ) -> None:
+        self._apis = list(apis)
+        self._invoker = invoker
+        self._endpoint_url = endpoint_url
+        self._region = region
+        self._credentials = credentials
+        self._host = host
+        self._port = port
+        self._server: FrontHttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        port = self._server.server_address[1] if self._server else self._port
+        return f"http://{self._host}:{port}"
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        resource_ids = fetch_resource_ids(
+            self._endpoint_url,
+            self._region,
+            self._credentials,
+            sorted({api.rest_api_id for api in self._apis}),
+        )
+        gateway = Gateway.with_local_integrations(
+            self._apis,
+            principal=LocalPrincipal(self._credentials[0], self._credentials[1], ACCOUNT_ID),
+            region=self._region,
+            invoker=self._invoker,
+            services={"sqs": SqsService(self._endpoint_url, self._region, self._credentials)},
+            resource_ids=resource_ids,
+        )
+        self._server = FrontHttpServer(
+            (self._host, self._port), gateway.handle, lambda: health_document(gateway.deployed)
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="api-front", daemon=True
+        )
+        self._thread.start()
+        LOGGER.info("API front on %s serving %s", self.url, gateway.deployed)
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
