@@ -60,13 +60,16 @@ lint: venv  ## ruff, mypy, sam validate --lint, checkov
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck validate security
 
-unit: venv  ## unit tests (moto) and local-cloud tests
-	$(BIN)/pytest -q -n 2 --dist loadfile
+# Two pytest processes on purpose: `mock_aws` resets moto's in-process backends when it exits,
+# and the local-cloud tests run moto servers in-process, so the two must not share a process.
+unit: venv  ## unit tests (moto), then the local cloud's own tests
+	$(BIN)/pytest -q -n 2 --dist loadfile tests/unit
+	$(BIN)/pytest -q -n 2 --dist loadfile tests/localcloud
 
 integration: venv  ## integration suite against a freshly started local cloud
 	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- $(BIN)/pytest -q tests/integration
 
-test: lint unit integration  ## everything CI runs
+test: lint build unit integration  ## everything CI runs
 
 build: venv  ## sam build (no Docker; python3.13 from the venv)
 	$(LINT_ENV) $(BIN)/sam build

@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -143,15 +144,16 @@ def _examples(state: dict[str, Any], endpoints: Endpoints) -> list[str]:
     streams = [value for key, value in outputs.items() if key.endswith("StreamName")]
     if streams:
         examples.append(
+            """echo '{"batch": "b1", "id": "1"}' > /tmp/record.json && """
             f"aws kinesis put-record --stream-name {streams[0]} --partition-key p1 "
-            """--cli-binary-format raw-in-base64-out --data '{"batch": "b1", "id": "1"}'"""
+            "--data fileb:///tmp/record.json"
         )
     functions: dict[str, str] = state["functions"]
     if functions:
         logical_id, name = sorted(functions.items())[0]
         examples.append(
-            f"aws lambda invoke --function-name {name} --cli-binary-format raw-in-base64-out "
-            "--payload '{}' /dev/stdout"
+            f"aws lambda invoke --function-name {name} --payload fileb://events/<event>.json "
+            "/dev/stdout"
         )
         examples.append(f"python -m localcloud invoke {logical_id} -e events/<event>.json")
     if endpoints.api_front_url:
@@ -317,6 +319,17 @@ def cmd_status(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_env(_args: argparse.Namespace) -> int:
+    """Print the client exports of the running cloud, for `eval "$(python -m localcloud env)"`."""
+    state = read_state()
+    if state is None:
+        print("no local cloud is running; start one with `make local-detach`", file=sys.stderr)
+        return 1
+    for name, value in _endpoints_of(state).client_env().items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     command = list(args.command)
     if command and command[0] == "--":
@@ -421,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("stop", help="stop a detached local cloud").set_defaults(handler=cmd_stop)
     commands.add_parser("status", help="is one running, and where").set_defaults(handler=cmd_status)
+    commands.add_parser("env", help="print the exports for a shell (eval it)").set_defaults(
+        handler=cmd_env
+    )
 
     run = commands.add_parser("run", help="run a command against a fresh local cloud")
     # Free ports unless configured: `make integration` must work while `make local` runs.
