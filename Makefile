@@ -3,7 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # Lambda runs python3.13; use it for the venv when the machine has it (pyenv or PATH).
-PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1 || command -v python3)
+# (pyenv shims answer `command -v` even when the version is not selected, so try each one.)
+PYTHON ?= $(shell for p in $$HOME/.pyenv/versions/3.13*/bin/python3.13 python3.13 python3; do \
+	"$$p" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { command -v "$$p"; break; }; done)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 # The venv first on PATH: `sam build` finds python3.13 there, and tools resolve to pinned versions.
