@@ -5,17 +5,15 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from localcloud.esm.batching import json_size
 from localcloud.esm.clients import AwsClients
 from localcloud.esm.streams import (
-    IteratorExpiredError,
     IteratorType,
     ReadResult,
     Shard,
     StreamRecord,
     epoch_seconds,
+    get_records_page,
     iso_utc,
 )
 
@@ -62,12 +60,7 @@ class DynamoDbStreamSource:
         return str(self._client.get_shard_iterator(**kwargs)["ShardIterator"])
 
     def read(self, shard_id: str, iterator: str, limit: int) -> ReadResult:
-        try:
-            page = self._client.get_records(ShardIterator=iterator, Limit=limit)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ExpiredIteratorException":
-                raise IteratorExpiredError(str(error)) from error
-            raise
+        page = get_records_page(self._client, iterator, limit)
         records = [self._to_record(raw) for raw in page.get("Records", [])]
         return ReadResult(records=records, next_iterator=page.get("NextShardIterator"))
 

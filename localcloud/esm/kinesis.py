@@ -5,19 +5,17 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from localcloud.esm.arns import kinesis_stream_name
 from localcloud.esm.batching import json_size
 from localcloud.esm.clients import AwsClients
 from localcloud.esm.filters import decode_kinesis_data
 from localcloud.esm.streams import (
-    IteratorExpiredError,
     IteratorType,
     ReadResult,
     Shard,
     StreamRecord,
     epoch_seconds,
+    get_records_page,
     iso_utc,
 )
 
@@ -66,12 +64,7 @@ class KinesisSource:
         return str(self._client.get_shard_iterator(**kwargs)["ShardIterator"])
 
     def read(self, shard_id: str, iterator: str, limit: int) -> ReadResult:
-        try:
-            page = self._client.get_records(ShardIterator=iterator, Limit=limit)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ExpiredIteratorException":
-                raise IteratorExpiredError(str(error)) from error
-            raise
+        page = get_records_page(self._client, iterator, limit)
         # moto reports MillisBehindLatest as 0 and never ends a closed shard's iterator; the
         # poller uses the shard's EndingSequenceNumber to notice a drained closed shard.
         records = [self._to_record(shard_id, raw) for raw in page.get("Records", [])]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
+from botocore.exceptions import ClientError
+
 IteratorType = Literal["TRIM_HORIZON", "LATEST", "AFTER_SEQUENCE_NUMBER"]
 
 
@@ -72,3 +74,14 @@ def iso_utc(epoch_s: float, millis: bool) -> str:
     if millis:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def get_records_page(client: Any, iterator: str, limit: int) -> dict[str, Any]:
+    """GetRecords for Kinesis and DynamoDB Streams alike (same call, same expiry error)."""
+    try:
+        page: dict[str, Any] = client.get_records(ShardIterator=iterator, Limit=limit)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ExpiredIteratorException":
+            raise IteratorExpiredError(str(error)) from error
+        raise
+    return page
