@@ -69,7 +69,8 @@ unit: venv  ## unit tests (moto), then the local cloud's own tests
 	$(BIN)/pytest -q -n 2 --dist loadfile tests/localcloud
 
 integration: venv  ## integration suite against a freshly started local cloud
-	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- $(BIN)/pytest -q tests/integration
+	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- \
+		$(BIN)/pytest -q -n 2 --dist loadgroup tests/integration
 
 test: lint build unit integration  ## everything CI runs
 

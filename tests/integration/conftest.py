@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -18,13 +17,9 @@ import pytest
 from stackclient.http import SignedApi, api_base_url
 from stackclient.stack import Stack, StackNotFound, load_stack
 
-
-@dataclass
-class LatencyReport:
-    rows: list[str] = field(default_factory=list)
-
-
-_REPORT = LatencyReport()
+# Latency rows travel as user properties of the test reports, so they reach the summary from
+# pytest-xdist workers too.
+_LATENCY_ROWS: list[str] = []
 
 
 @pytest.fixture(scope="session")
@@ -71,13 +66,13 @@ def unique() -> Iterator[str]:
     yield f"it-{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture(scope="session")
-def latency_report() -> LatencyReport:
-    return _REPORT
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _LATENCY_ROWS.extend(value for key, value in report.user_properties if key == "latency")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _REPORT.rows:
+    if _LATENCY_ROWS:
         terminalreporter.section("end-to-end latency")
-        for row in _REPORT.rows:
+        for row in sorted(_LATENCY_ROWS):
             terminalreporter.write_line(row)
