@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from inbox_outbox.config import RetryBackoff
 from inbox_outbox.dal.input_queue import change_visibility, queue_url_from_arn
 from inbox_outbox.logic.failure_visibility import is_permanent, visibility_timeout_after_failure
-from inbox_outbox.models import InboxSqsRecord
+from inbox_outbox.models import InboxMessage, InboxSqsRecord
 from inbox_outbox.observability import logger
 
 
@@ -67,12 +67,23 @@ def _as_int(value: str | None) -> int:
         return 1
 
 
+# Field names the models define; any other name in an error location came from the body.
+_KNOWN_FIELDS = frozenset({*InboxSqsRecord.model_fields, *InboxMessage.model_fields})
+
+
+def _safe_location(location: tuple[int | str, ...]) -> list[int | str]:
+    return [
+        part if isinstance(part, int) or part in _KNOWN_FIELDS else "<unexpected field>"
+        for part in location
+    ]
+
+
 def _error_summary(error: BaseException) -> list[dict[str, Any]]:
-    # Locations and error types only: pydantic's messages embed the input (a message body),
-    # which must not reach the logs.
+    # Locations and error types only: pydantic's messages embed the input (a message body), and
+    # an extra_forbidden location is a key of the body, so unknown names are masked too.
     if isinstance(error, ValidationError):
         return [
-            {"loc": list(detail["loc"]), "type": detail["type"]}
+            {"loc": _safe_location(tuple(detail["loc"])), "type": detail["type"]}
             for detail in error.errors(include_input=False, include_url=False)
         ]
     return [{"type": type(error).__name__}]

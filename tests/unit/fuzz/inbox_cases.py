@@ -1,0 +1,232 @@
+"""Hypothesis strategies for input-queue bodies, and the contract that says which are valid.
+
+The oracle is the API's contract, not the Lambda's model: template.yaml's InboxMessage JSON
+schema (patterns with ECMA-262 semantics, as JSON Schema specifies), plus two rules the handler
+adds on purpose: a string must be valid Unicode (a lone surrogate escape cannot be forwarded as
+UTF-8) and `type` must not be the configured poison type. Every body is one SQS accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+from hypothesis import strategies as st
+
+from tests.unit.inbox_outbox.sqs_harness import inbox_message_schema
+
+POISON_TYPE = "malformed"  # POISON_MESSAGE_TYPE in the fuzz environment (conftest.py)
+SQS_MAX_BODY_BYTES = 256 * 1024
+# Characters SQS refuses in a body: all but #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF.
+_SQS_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+MESSAGE_MAX_CHARS = 65_536
+
+
+@dataclass(frozen=True)
+class BodyCase:
+    body: str
+    valid: bool
+    kind: str
+
+
+def _ecma_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[Any]:
+    # JSON Schema patterns are ECMA-262: "$" matches only at the very end, whereas Python's
+    # "$" also matches before a trailing newline ("abc\n" would pass ^[a-z]+$).
+    if isinstance(instance, str) and not re.search(pattern.replace("$", r"\Z"), instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _schema_validator() -> Any:
+    validator_class = jsonschema.validators.extend(
+        jsonschema.Draft4Validator, {"pattern": _ecma_pattern}
+    )
+    return validator_class(inbox_message_schema())
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def contract_accepts(body: str) -> bool:
+    """True if the contract says the body must be forwarded."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return False
+    if not _schema_validator().is_valid(document):
+        return False
+    try:
+        for text in _strings(document):
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return bool(document.get("type") != POISON_TYPE)
+
+
+def sqs_accepts(body: str) -> bool:
+    """SQS's rules for a message body: non-empty, allowed characters, at most 256 KiB."""
+    return (
+        bool(body)
+        and _SQS_FORBIDDEN.search(body) is None
+        and len(body.encode("utf-8")) <= SQS_MAX_BODY_BYTES
+    )
+
+
+def _dump(document: Any, escape_unicode: bool) -> str:
+    """JSON as producers write it; escaped when raw text would break SQS's rules."""
+    body = json.dumps(document, ensure_ascii=escape_unicode)
+    if not sqs_accepts(body):
+        body = json.dumps(document, ensure_ascii=True)
+    if not sqs_accepts(body):  # escaping made it too long: raw text, if SQS takes it
+        body = json.dumps(document, ensure_ascii=False)
+    return body
+
+
+TEXTS = st.text(min_size=1, max_size=20)
+IDS = st.from_regex(r"\A[A-Za-z0-9._:-]{1,128}\Z")
+TYPES = st.from_regex(r"\A[A-Za-z0-9._-]{1,64}\Z").filter(lambda value: value != POISON_TYPE)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Where the strings of generated bodies come from (the log property marks them all)."""
+
+    texts: st.SearchStrategy[str] = TEXTS
+    ids: st.SearchStrategy[str] = IDS  # must match the id pattern
+    types: st.SearchStrategy[str] = TYPES  # must match the type pattern, not the poison type
+    field_names: st.SearchStrategy[str] | None = None  # of unexpected fields; default: texts
+
+    @property
+    def names(self) -> st.SearchStrategy[str]:
+        return self.field_names if self.field_names is not None else self.texts
+
+
+@st.composite
+def message_texts(draw: st.DrawFn, texts: st.SearchStrategy[str]) -> str:
+    """Short fuzz text mostly; sometimes exactly the 65,536-character limit, in 1-3 byte chars."""
+    if draw(st.integers(0, 19)) == 0:
+        pad = draw(st.sampled_from(["m", "é", "€"]))
+        prefix = draw(texts)[:16]
+        return prefix + pad * (MESSAGE_MAX_CHARS - len(prefix))
+    return draw(texts)
+
+
+@st.composite
+def inbox_documents(draw: st.DrawFn, words: Vocabulary) -> dict[str, Any]:
+    document: dict[str, Any] = {"id": draw(words.ids), "message": draw(message_texts(words.texts))}
+    if draw(st.booleans()):
+        document["type"] = draw(words.types)
+    return document
+
+
+@st.composite
+def valid_bodies(draw: st.DrawFn, words: Vocabulary) -> BodyCase:
+    body = _dump(draw(inbox_documents(words)), draw(st.booleans()))
+    return BodyCase(body, True, "valid")
+
+
+_WRONG_TYPES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.lists(st.text())
+)
+
+
+def _broken_values(field: str, words: Vocabulary) -> st.SearchStrategy[Any]:
+    """Values that break one field of the schema (or the poison rule)."""
+    common = [_WRONG_TYPES, st.just("")]
+    ids, texts, types = words.ids, words.texts, words.types
+    if field == "id":
+        return st.one_of(
+            *common,
+            st.text(min_size=129, max_size=140, alphabet="abc"),
+            ids.map(lambda value: value + "\n"),  # "$" is the end, not the end of a line
+            st.builds(lambda a, bad, b: a + bad + b, ids, st.sampled_from(" /é\t#"), ids),
+        )
+    if field == "message":
+        return st.one_of(
+            *common,
+            st.just("m" * (MESSAGE_MAX_CHARS + 1)),
+            texts.map(lambda text: text + "\udc00"),  # lone surrogate (sent as a \\udc00 escape)
+        )
+    return st.one_of(
+        *common,
+        st.just(POISON_TYPE),
+        st.text(min_size=65, max_size=70, alphabet="t"),
+        st.builds(lambda a, bad: a + bad, types, st.sampled_from(" :/é")),
+    )
+
+
+@st.composite
+def near_miss_bodies(draw: st.DrawFn, words: Vocabulary) -> BodyCase:
+    """A valid body broken in exactly one way (test_fuzz_process_input checks the oracle agrees)."""
+    document = draw(inbox_documents(words))
+    how = draw(st.sampled_from(["id", "message", "type", "missing", "extra", "not_an_object"]))
+    if how == "missing":
+        del document[draw(st.sampled_from(["id", "message"]))]
+    elif how == "extra":
+        name = draw(words.names.filter(lambda text: text not in {"id", "message", "type"}))
+        document[name] = draw(words.texts)
+    elif how == "not_an_object":
+        return BodyCase(
+            _dump(draw(st.sampled_from([[document], document["message"], None, 1])), False),
+            False,
+            how,
+        )
+    else:
+        document[how] = draw(_broken_values(how, words))
+    return BodyCase(_dump(document, draw(st.booleans())), False, f"near_miss:{how}")
+
+
+def json_documents(words: Vocabulary) -> st.SearchStrategy[Any]:
+    """JSON of random shapes, keyed often enough by the schema's names to be valid sometimes."""
+    names = st.one_of(st.sampled_from(["id", "message", "type"]), words.names)
+    return st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), words.texts, words.ids),
+        lambda children: st.one_of(
+            st.lists(children, max_size=3), st.dictionaries(names, children, max_size=4)
+        ),
+        max_leaves=8,
+    )
+
+
+def arbitrary_bodies(words: Vocabulary, any_text: bool) -> st.SearchStrategy[BodyCase]:
+    """Random JSON and text; `any_text` adds text of any characters (the log property has no
+    use for it: unmarked text cannot show a leak)."""
+    random_json = st.builds(_dump, json_documents(words), st.booleans())
+    raw = [words.texts, random_json, *([st.text(min_size=1)] if any_text else [])]
+    return (
+        st.one_of(raw)
+        .filter(sqs_accepts)
+        .map(lambda body: BodyCase(body, contract_accepts(body), "arbitrary"))
+    )
+
+
+def bodies(
+    words: Vocabulary | None = None, max_size: int = 30, any_text: bool = True
+) -> st.SearchStrategy[list[BodyCase]]:
+    """Batches (by size first, so long ones are common) of valid, near-miss and random bodies."""
+    words = words if words is not None else Vocabulary()
+    case = st.one_of(
+        valid_bodies(words),
+        valid_bodies(words),
+        near_miss_bodies(words),
+        arbitrary_bodies(words, any_text),
+    )
+    return st.integers(1, max_size).flatmap(
+        lambda size: st.lists(case, min_size=size, max_size=size)
+    )
