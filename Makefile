@@ -49,6 +49,7 @@ format: venv  ## apply ruff formatting and safe fixes
 typecheck: venv
 	$(BIN)/mypy -p record_stream -p inbox_outbox -p localcloud -p stackclient
 	$(BIN)/mypy img/generate.py
+	$(BIN)/mypy -p bench
 
 validate: venv  ## sam validate --lint (cfn-lint) on template.yaml
 	$(LINT_ENV) $(BIN)/sam validate --lint --template-file template.yaml
@@ -83,6 +84,9 @@ diagrams: venv  ## render the README diagrams (img/*.png) from img/generate.py
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get install -y -qq graphviz; \
 		else echo "Graphviz 'dot' not found: install Graphviz: apt-get install graphviz / brew install graphviz" >&2; exit 1; fi; }
 	$(BIN)/python img/generate.py
+
+bench: venv  ## benchmarks: ratios against baselines measured in the same run (~5 min on 2 cores)
+	$(BIN)/python -m bench.run_all
 
 DEMO_ARGS ?= --records 1000 --messages 50
 demo: venv  ## send records and inbox messages to the stack AWS_SAM_STACK_NAME names, show latency

@@ -144,7 +144,7 @@ def draw_record_stream() -> Path:
         flow(processor, rejected, "invalid records\n+ reason", **FAILURE)
         flow(processor, failures, "OnFailure: batch metadata\nafter retries run out", **FAILURE)
         flow(table, table_stream, "INSERT / MODIFY", **HARNESS)
-        flow(table_stream, listener, "ESM: BatchSize 100", **HARNESS)
+        flow(table_stream, listener, "ESM: BatchSize 1000", **HARNESS)
         flow(listener, listener_table, "item + timings", **HARNESS)
     return png
 

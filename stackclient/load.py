@@ -7,19 +7,23 @@ copy); of an inbox message, client send to client receipt through GET /outbox.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import boto3
+from boto3.dynamodb.conditions import Key
 
 from stackclient.http import SignedApi, api_base_url
 from stackclient.stack import Stack
 from stackclient.streams import listener_items, percentile, put_records
 
+POLL_INTERVAL_S = 0.25
+OUTBOX_READERS = 2  # concurrent GET /outbox loops; each GET is one CheckOutputQueue invoke
 Progress = Callable[[int], None]  # called with how many more units completed
 
 
@@ -37,6 +41,8 @@ class LoadResult:
     p50_ms: float
     p90_ms: float
     p99_ms: float
+    stages_ms: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per stage of the path, p50 and p99 (records: stream -> processed -> listener)."""
 
     @property
     def per_second(self) -> float:
@@ -70,6 +76,22 @@ def _latency_result(
     )
 
 
+def _captured_count(listener: Any, batch: str) -> int:
+    """How many items of `batch` the listener holds (Select=COUNT: no item crosses the wire)."""
+    total = 0
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(batch),
+        "Select": "COUNT",
+        "ConsistentRead": True,
+    }
+    while True:
+        page = listener.query(**kwargs)
+        total += int(page["Count"])
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def send_records(
     stack: Stack,
     count: int,
@@ -96,18 +118,39 @@ def send_records(
         on_sent(len(chunk))
 
     deadline = started + timeout_s
-    items: list[dict[str, Any]] = []
+    captured = 0
     while time.monotonic() < deadline:
-        found = listener_items(listener, batch)
-        if len(found) > len(items):
-            on_captured(len(found) - len(items))
-        items = found
-        if len(items) >= count:
+        polled_at = time.monotonic()
+        found = _captured_count(listener, batch)
+        if found > captured:
+            on_captured(found - captured)
+        captured = found
+        if captured >= count:
             break
-        time.sleep(0.25)
+        # A count still reads every captured item (on moto ~0.1 ms of server CPU each, on AWS
+        # read capacity): wait at least twice as long as it took, so polling never takes more
+        # than a third of the server and never starves the pipeline it is measuring.
+        time.sleep(max(POLL_INTERVAL_S, 2 * (time.monotonic() - polled_at)))
     elapsed = time.monotonic() - started
+    items = listener_items(listener, batch)  # once, for the latencies
     latencies = [float(item["captured_ms"] - item["arrival_ms"]) for item in items]
-    return _latency_result("records", count, latencies, [str(i["id"]) for i in items], elapsed)
+    result = _latency_result("records", count, latencies, [str(i["id"]) for i in items], elapsed)
+    stages = {
+        "stream_to_processed": [
+            float(i["processed_ms"] - i["arrival_ms"]) for i in items if "processed_ms" in i
+        ],
+        "processed_to_listener": [
+            float(i["captured_ms"] - i["processed_ms"]) for i in items if "processed_ms" in i
+        ],
+    }
+    return replace(
+        result,
+        stages_ms={
+            name: {"p50": percentile(values, 50), "p99": percentile(values, 99)}
+            for name, values in stages.items()
+            if values
+        },
+    )
 
 
 def send_messages(
@@ -134,25 +177,41 @@ def send_messages(
             raise RuntimeError(f"POST /inbox -> {response.status_code}: {response.text}")
         on_sent(1)
 
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(post, range(count)))
-
     received_at: dict[str, float] = {}
     received_ids: list[str] = []
-    deadline = started + timeout_s
-    while len(received_at) < count and time.monotonic() < deadline:
-        response = api.request("GET", "/outbox", params={"max": "10"})
-        if response.status_code != 200:
-            raise RuntimeError(f"GET /outbox -> {response.status_code}: {response.text}")
-        now = time.monotonic()
-        fresh = [m["id"] for m in response.json()["messages"] if m["id"] in sent_at]
-        for message_id in fresh:
-            received_ids.append(message_id)
-            received_at.setdefault(message_id, now)
-        on_received(len(fresh))
-        if not fresh:
-            time.sleep(0.2)
+    lock = threading.Lock()
+    give_up = threading.Event()  # a POST failed: stop reading
+
+    def read_outbox(deadline: float) -> None:
+        while time.monotonic() < deadline and not give_up.is_set():
+            with lock:
+                if len(received_at) >= count:
+                    return
+            response = api.request("GET", "/outbox", params={"max": "10"})
+            if response.status_code != 200:
+                raise RuntimeError(f"GET /outbox -> {response.status_code}: {response.text}")
+            now = time.monotonic()
+            with lock:
+                fresh = [m["id"] for m in response.json()["messages"] if m["id"] in sent_at]
+                for message_id in fresh:
+                    received_ids.append(message_id)
+                    received_at.setdefault(message_id, now)
+            on_received(len(fresh))
+            if not fresh:
+                time.sleep(0.2)
+
+    started = time.monotonic()
+    # Readers run while messages are still being posted: a message's latency is its own trip,
+    # not its trip plus the time it takes to post all the others.
+    with ThreadPoolExecutor(max_workers=concurrency + OUTBOX_READERS) as pool:
+        readers = [pool.submit(read_outbox, started + timeout_s) for _ in range(OUTBOX_READERS)]
+        try:
+            list(pool.map(post, range(count)))
+        except BaseException:
+            give_up.set()
+            raise
+        for reader in readers:
+            reader.result()
     elapsed = time.monotonic() - started
     latencies = [(received_at[i] - sent_at[i]) * 1000 for i in received_at]
     return _latency_result("messages", count, latencies, received_ids, elapsed)

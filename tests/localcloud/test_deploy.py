@@ -84,7 +84,7 @@ def test_listener_mapping_keeps_its_filter(stack: DeployedStack) -> None:
     assert mapping.source == "dynamodb"
     assert "/stream/" in mapping.event_source_arn
     assert [json.loads(p) for p in mapping.filter_patterns] == [{"eventName": ["INSERT", "MODIFY"]}]
-    assert (mapping.batch_size, mapping.maximum_retry_attempts) == (100, 3)
+    assert (mapping.batch_size, mapping.maximum_retry_attempts) == (1000, 3)
 
 
 def test_sqs_mapping_has_scaling_config(stack: DeployedStack) -> None:

@@ -10,7 +10,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger()
-tracer = Tracer()
+# Patch only botocore (our only I/O): the default patches every library X-Ray knows, importing
+# requests and friends at cold start for nothing.
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
 
 __all__ = ["MetricUnit", "logger", "metrics", "tracer"]

@@ -1,0 +1,138 @@
+"""Part 3: the local cloud end to end, with the load engine the demo uses (stackclient.load).
+
+- records: Kinesis `put_records` of 10,000 records -> RecordProcessorFunction -> processed table
+  -> DynamoDB stream -> EventListenerFunction -> listener table; records/s and p50/p99 latency
+  (Kinesis arrival to the listener's copy), split at the processed item's `processed_ms` into
+  "stream -> processed" and "processed -> listener";
+- messages: 200 POST /inbox -> InputQueue -> ProcessInputQueueFunction -> OutputQueue ->
+  GET /outbox; p50/p99 from POST to receipt.
+
+A fresh local cloud runs for the duration (`python -m localcloud run -- ...`: its own ports and
+no state file, so it never collides with a cloud someone else started with `make local`); this
+module runs again inside it with `--inside`. A small warm-up first starts the function workers,
+so the numbers are steady state, not worker start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.processes import REPO
+from bench.stats import markdown_table
+
+RECORDS = 10_000
+MESSAGES = 200
+WARMUP_RECORDS = 200
+WARMUP_MESSAGES = 10
+STACK_NAME = "bench"
+TIMEOUT_S = 240.0
+
+
+def measure_inside() -> dict[str, Any]:
+    """Runs inside `localcloud run`: the stack is resolved from its outputs like any client."""
+    from stackclient.load import send_messages, send_records  # noqa: PLC0415
+    from stackclient.stack import load_stack  # noqa: PLC0415
+
+    stack = load_stack()
+    started = time.monotonic()
+    send_records(stack, WARMUP_RECORDS, timeout_s=TIMEOUT_S)
+    send_messages(stack, WARMUP_MESSAGES, timeout_s=TIMEOUT_S)
+    warmup_s = time.monotonic() - started
+    records = send_records(stack, RECORDS, timeout_s=TIMEOUT_S)
+    messages = send_messages(stack, MESSAGES, timeout_s=TIMEOUT_S)
+    return {
+        "warmup_s": warmup_s,
+        "records": records.as_dict(),
+        "messages": messages.as_dict(),
+    }
+
+
+def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as directory:
+        out = Path(directory) / "e2e.json"
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"LOCALCLOUD_PORT", "LOCALCLOUD_API_PORT", "AWS_PROFILE"}
+        }
+        env["PYTHONPATH"] = str(REPO)
+        started = time.monotonic()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "localcloud",
+                "run",
+                "--stack-name",
+                STACK_NAME,
+                "--",
+                sys.executable,
+                "-m",
+                "bench.end_to_end",
+                "--inside",
+                "--out",
+                str(out),
+            ],
+            cwd=REPO,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=2 * TIMEOUT_S + 120,
+        )
+        result: dict[str, Any] = json.loads(out.read_text())
+    result["seconds"] = time.monotonic() - started
+    result["table"] = table(result)
+    return result
+
+
+def table(result: dict[str, Any]) -> str:
+    rows = []
+    for kind, path in (
+        ("records", "Kinesis put_records -> listener table"),
+        ("messages", "POST /inbox -> GET /outbox"),
+    ):
+        load = result[kind]
+        rows.append(
+            [
+                path,
+                f"{load['received']:,} / {load['sent']:,}",
+                f"{load['per_second']:,.0f}/s",
+                f"{load['p50_ms']:,.0f} ms",
+                f"{load['p99_ms']:,.0f} ms",
+            ]
+        )
+        for stage, values in load.get("stages_ms", {}).items():
+            rows.append(
+                [
+                    f"&nbsp;&nbsp;of which {stage.replace('_', ' ')}",
+                    "",
+                    "",
+                    f"{values['p50']:,.0f} ms",
+                    f"{values['p99']:,.0f} ms",
+                ]
+            )
+    return markdown_table(["path", "received", "throughput", "p50", "p99"], rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="local cloud end to end")
+    parser.add_argument("--inside", action="store_true", help="(internal) measure, write --out")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.inside:
+        Path(args.out).write_text(json.dumps(measure_inside()))
+        return
+    print(run()["table"])
+
+
+if __name__ == "__main__":
+    main()
