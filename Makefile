@@ -16,7 +16,7 @@ export AWS_SAM_STACK_NAME ?= local
 # Offline tools (sam validate, cfn-lint) need some credentials; never real ones here.
 LINT_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=
 
-.PHONY: help venv security local local-detach local-stop lint format typecheck validate unit integration test build bench soak diagrams demo lock clean
+.PHONY: help venv security reliability local local-detach local-stop lint format typecheck validate unit integration test build bench soak diagrams demo lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -74,7 +74,14 @@ integration: venv  ## integration suite against a freshly started local cloud
 	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- \
 		$(BIN)/pytest -q -n 2 --dist loadgroup tests/integration
 
-test: lint build unit integration  ## everything CI runs
+# Its own pytest process: it runs a local cloud (moto) in-process.
+reliability: venv  ## fault-injection scenarios on an in-process local cloud (~3 min)
+	$(BIN)/pytest -q -p no:logging tests/reliability -s
+
+soak: venv  ## the same scenarios at soak size (5000 records, 500 messages; ~6 min)
+	SOAK_RECORDS=5000 SOAK_MESSAGES=500 $(BIN)/pytest -q -p no:logging tests/reliability -s
+
+test: lint build unit integration reliability  ## everything CI runs
 
 build: venv  ## sam build (no Docker; python3.13 from the venv)
 	$(LINT_ENV) $(BIN)/sam build

@@ -206,6 +206,9 @@ def _options(args: argparse.Namespace, **overrides: Any) -> CloudOptions:
         "parameter_overrides": tuple(args.parameter_overrides or ()),
         "port": args.port,
         "api_port": args.api_port,
+        "faults": tuple(args.fault or ()),
+        "fault_seed": args.fault_seed,
+        "function_timeouts": dict(args.function_timeout or ()),
     }
     values.update(overrides)
     return CloudOptions(**values)
@@ -266,6 +269,12 @@ def _up_detached(args: argparse.Namespace) -> int:
         command += ["--stack-name", args.stack_name]
     if args.parameter_overrides:
         command += ["--parameter-overrides", *args.parameter_overrides]
+    for rule in args.fault or ():
+        command += ["--fault", json.dumps(rule.as_dict())]
+    if args.fault_seed is not None:
+        command += ["--fault-seed", str(args.fault_seed)]
+    for name, seconds in args.function_timeout or ():
+        command += ["--function-timeout", f"{name}={seconds}"]
     with log_file.open("ab") as log_handle:
         child = subprocess.Popen(  # noqa: S603 - our own module
             command,
@@ -415,6 +424,40 @@ def _add_cloud_arguments(
     parser.add_argument(
         "--api-port", type=int, default=default_api_port, help="API front port (0: any free port)"
     )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=_fault_rule,
+        metavar="RULE",
+        help="inject a fault into the functions' AWS calls: service:Operation:kind[:probability"
+        "[:seconds]] or a JSON rule (see localcloud/faults.py); repeatable",
+    )
+    parser.add_argument("--fault-seed", type=int, help="seed of the fault decisions")
+    parser.add_argument(
+        "--function-timeout",
+        action="append",
+        type=_function_timeout,
+        metavar="FUNCTION=SECONDS",
+        help="override a function's Timeout (logical id or name); repeatable",
+    )
+
+
+def _fault_rule(text: str) -> Any:
+    from localcloud.faults import FaultRule  # noqa: PLC0415 - keep stop/status imports light
+
+    try:
+        return FaultRule.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _function_timeout(text: str) -> tuple[str, int]:
+    from localcloud.faults import parse_function_timeout  # noqa: PLC0415
+
+    try:
+        return parse_function_timeout(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _env_port(name: str) -> int:

@@ -21,6 +21,7 @@ from localcloud.config import (
     Endpoints,
 )
 from localcloud.deploy.deployer import deploy_stack
+from localcloud.faults import FaultRegistry, FaultRule, with_function_timeouts
 from localcloud.functions.invoker import LocalInvoker
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack
@@ -43,6 +44,12 @@ class CloudOptions:
     # Start one worker per function in the background once deployed, so the first event does
     # not pay the handler's import; readiness does not wait for it.
     prewarm: bool = True
+    # Fault injection into the functions' AWS calls (localcloud.faults); more can be added at
+    # runtime through the server's /_localcloud/faults endpoint.
+    faults: tuple[FaultRule, ...] = ()
+    fault_seed: int | None = None
+    # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
+    function_timeouts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -53,7 +60,10 @@ def _since(started: float) -> float:
 class LocalCloud:
     def __init__(self, options: CloudOptions) -> None:
         self.options = options
-        self.server = LocalCloudServer(options.host, options.port)
+        faults = FaultRegistry(seed=options.fault_seed)
+        for rule in options.faults:
+            faults.add(rule)
+        self.server = LocalCloudServer(options.host, options.port, faults)
         self.stack: DeployedStack | None = None
         self.invoker: LocalInvoker | None = None
         self.api_front_url: str | None = None
@@ -62,6 +72,10 @@ class LocalCloud:
     @property
     def endpoint_url(self) -> str:
         return self.server.url
+
+    @property
+    def faults(self) -> FaultRegistry:
+        return self.server.faults
 
     @property
     def endpoints(self) -> Endpoints:
@@ -78,13 +92,16 @@ class LocalCloud:
         self.server.start()
         timings["server_s"] = time.perf_counter() - started
         try:
-            self.stack = deploy_stack(
-                options.template,
-                options.stack_name,
-                endpoint_url=self.endpoint_url,
-                region=options.region,
-                config_env=options.config_env,
-                parameter_overrides=options.parameter_overrides,
+            self.stack = with_function_timeouts(
+                deploy_stack(
+                    options.template,
+                    options.stack_name,
+                    endpoint_url=self.endpoint_url,
+                    region=options.region,
+                    config_env=options.config_env,
+                    parameter_overrides=options.parameter_overrides,
+                ),
+                options.function_timeouts,
             )
             timings["deploy_s"] = time.perf_counter() - started - timings["server_s"]
             self.invoker = LocalInvoker(self.stack.functions, self.endpoint_url, options.region)

@@ -4,7 +4,8 @@ moto's own Invoke needs Docker (without it: ``FunctionError: Handled`` and a doc
 WSGI middleware answers ``POST /2015-03-31/functions/{name}/invocations`` for the functions the
 local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=Tail`` ->
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204). Everything else,
-and functions the local cloud does not run, goes to moto.
+and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
+injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.specs import Invoker
 
@@ -140,10 +142,15 @@ class LambdaInvokeMiddleware:
 class LocalCloudServer:
     """moto's server app behind the Invoke middleware, serving in a thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, faults: FaultRegistry | None = None
+    ) -> None:
         self._host = host
         self._port = port
-        self.middleware = LambdaInvokeMiddleware(DomainDispatcherApplication(create_backend_app))
+        self.faults = faults or FaultRegistry()
+        self.middleware = LambdaInvokeMiddleware(
+            FaultMiddleware(DomainDispatcherApplication(create_backend_app), self.faults)
+        )
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
