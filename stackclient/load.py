@@ -20,7 +20,7 @@ from boto3.dynamodb.conditions import Key
 
 from stackclient.http import SignedApi, api_base_url
 from stackclient.stack import Stack
-from stackclient.streams import listener_items, percentile, put_records
+from stackclient.streams import batch_items, percentile, put_records
 
 POLL_INTERVAL_S = 0.25
 OUTBOX_READERS = 2  # concurrent GET /outbox loops; each GET is one CheckOutputQueue invoke
@@ -132,7 +132,7 @@ def send_records(
         # than a third of the server and never starves the pipeline it is measuring.
         time.sleep(max(POLL_INTERVAL_S, 2 * (time.monotonic() - polled_at)))
     elapsed = time.monotonic() - started
-    items = listener_items(listener, batch)  # once, for the latencies
+    items = batch_items(listener, batch)  # once, for the latencies
     latencies = [float(item["captured_ms"] - item["arrival_ms"]) for item in items]
     result = _latency_result("records", count, latencies, [str(i["id"]) for i in items], elapsed)
     stages = {

@@ -54,7 +54,8 @@ def put_records(
     return requests_made
 
 
-def listener_items(table: Any, batch: str) -> list[dict[str, Any]]:
+def batch_items(table: Any, batch: str) -> list[dict[str, Any]]:
+    """Every item of one batch (partition key ``PK``) of a PK/SK table, consistently read."""
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(batch), "ConsistentRead": True}
     while True:

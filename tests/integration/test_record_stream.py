@@ -16,7 +16,7 @@ import pytest
 from stackclient.polling import wait_until
 from stackclient.queues import take_matching
 from stackclient.stack import Stack
-from stackclient.streams import listener_items, percentile, put_records
+from stackclient.streams import batch_items, percentile, put_records
 
 # (name, number of records, padding bytes per record). 1500 is above the ESM BatchSize (1000),
 # so the mapping has to deliver the test batch in more than one invoke.
@@ -57,7 +57,7 @@ def test_every_record_arrives_exactly_once(
     )
 
     items = wait_until(
-        lambda: listener_items(listener, unique),
+        lambda: batch_items(listener, unique),
         lambda found: len(found) >= count,
         description=f"{count} records of batch {unique} in the listener table",
         timeout_s=sla_s,
@@ -103,7 +103,7 @@ def test_malformed_records_go_to_the_rejected_queue_and_neighbours_are_written(
     put_records(kinesis, stack.output("RecordsStreamName"), mixed)
 
     items = wait_until(
-        lambda: listener_items(listener, unique),
+        lambda: batch_items(listener, unique),
         lambda found: len(found) >= len(valid),
         description=f"valid records of batch {unique} in the listener table",
         timeout_s=sla_s,

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from boto3.dynamodb.conditions import Key
 
 from localcloud.faults import CONTROL_PATH
 
@@ -122,17 +121,6 @@ def emf_metrics(texts: Iterable[str]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- tables and queues
-
-
-def query_batch(table: Any, batch: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(batch), "ConsistentRead": True}
-    while True:
-        page = table.query(**kwargs)
-        items.extend(page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 @dataclass(frozen=True)

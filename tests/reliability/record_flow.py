@@ -19,12 +19,12 @@ from typing import Any
 
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
+from stackclient.streams import batch_items
 from tests.reliability.harness import (
     PutRecord,
     covered_by,
     drain_queue,
     put_records,
-    query_batch,
     stream_event_names,
 )
 
@@ -67,14 +67,14 @@ class RecordFlow:
         return dict(zip(ids, placed, strict=True))
 
     def written_ids(self, batch: str) -> list[str]:
-        return [str(item["SK"]) for item in query_batch(self.processed, batch)]
+        return [str(item["SK"]) for item in batch_items(self.processed, batch)]
 
     def wait_written(self, batch: str, ids: set[str], timeout_s: float) -> None:
         """Until every id is in the processed table and the listener captured it."""
 
         def missing() -> int:
             processed = ids - set(self.written_ids(batch))
-            captured = ids - {str(i["SK"]) for i in query_batch(self.listener, batch)}
+            captured = ids - {str(i["SK"]) for i in batch_items(self.listener, batch)}
             return len(processed | captured)
 
         wait_until(
@@ -102,7 +102,7 @@ class RecordFlow:
         """Count what became of ``placed`` (id -> where it landed); an id that was not written
         but lies in an OnFailure message's range is "in DLQ", not lost."""
         processed_rows = self.written_ids(batch)
-        listener_rows = [str(i["SK"]) for i in query_batch(self.listener, batch)]
+        listener_rows = [str(i["SK"]) for i in batch_items(self.listener, batch)]
         sent = set(placed)
         written = set(processed_rows) & sent
         in_dlq = {

@@ -24,6 +24,7 @@ from localcloud.functions.pool import WorkerPool
 from record_stream.settings import DEFAULT_WRITE_MAX_ATTEMPTS
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
+from stackclient.streams import batch_items
 from tests.reliability.conftest import Sizes
 from tests.reliability.harness import (
     FaultControl,
@@ -36,7 +37,6 @@ from tests.reliability.harness import (
     emf_metrics,
     function_lines,
     json_documents,
-    query_batch,
 )
 from tests.reliability.record_flow import RecordFlow, since, timeout_for
 
@@ -385,7 +385,7 @@ def test_e_poison_record_never_stalls_its_shard(
     rule = clean_faults.rule(poison_rule)
     tally = flow.tally(batch, producer.placed, failures)
 
-    items = {str(i["SK"]): i for i in query_batch(flow.processed, batch)}
+    items = {str(i["SK"]): i for i in batch_items(flow.processed, batch)}
     (poison_failure,) = [f for f in failures if covered_by(f["KinesisBatchInfo"], poison)]
     neighbours = [
         record_id

@@ -24,6 +24,7 @@ import pytest
 from stackclient.http import SignedApi
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
+from stackclient.streams import batch_items
 from tests.reliability.conftest import Sizes
 from tests.reliability.harness import (
     FaultControl,
@@ -33,7 +34,6 @@ from tests.reliability.harness import (
     describe_hits,
     drain_queue,
     put_records,
-    query_batch,
 )
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
@@ -145,7 +145,7 @@ def scenario_b(
     table = clients["dynamodb"].Table(stack.output("ProcessedRecordsTableName"))
     valid_written = len(
         wait_until(
-            lambda: query_batch(table, batch),
+            lambda: batch_items(table, batch),
             lambda items: len(items) >= len(records) - len(invalid),
             description="valid records written",
             timeout_s=timeout_s,
