@@ -167,9 +167,7 @@ class LocalCloudServer:
         self._host = host
         self._port = port
         self.faults = faults or FaultRegistry()
-        self.middleware = LambdaInvokeMiddleware(
-            FaultMiddleware(CachingDispatcher(), self.faults)
-        )
+        self.middleware = LambdaInvokeMiddleware(FaultMiddleware(CachingDispatcher(), self.faults))
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
