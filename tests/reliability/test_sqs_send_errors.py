@@ -96,7 +96,10 @@ def scenario_b(
             "service": "sqs",
             "operation": "SendMessageBatch",
             "kind": "error",
-            "probability": 0.3,
+            # Only ~10 of these calls happen: fault the first three for sure rather than 30%
+            # by chance (0.7^10: a 3% chance of no fault at all).
+            "probability": 1.0,
+            "max_hits": 3,
             "match": stack.output("RejectedRecordsQueueUrl"),
         },
     )
@@ -204,11 +207,11 @@ def test_b_every_inbox_message_reaches_the_outbox_once(scenario_b: Outcome, repo
 
 def test_b_function_logs_hold_no_message_bodies(scenario_b: Outcome) -> None:
     function_output = [line.text for line in scenario_b.logs if line.function]
-    # Not vacuous: the functions logged plenty (START/REPORT, Powertools JSON, warnings).
+    # Not vacuous: the functions logged plenty (START/REPORT and Powertools JSON at INFO, where
+    # a body would show). Warnings are not required: botocore retries most injected 500s, so
+    # whether a handler ever sees one is down to chance (it saw none in one CI run).
     assert len(function_output) > 50
-    assert any(
-        '"level":"WARNING"' in text or '"level": "WARNING"' in text for text in function_output
-    )
+    assert any('"Batch processed"' in text for text in function_output)
     for token in scenario_b.tokens:
         leaks = [text for text in function_output if token in text]
         assert not leaks, f"a function logged a body/data token: {leaks[:3]}"
