@@ -68,6 +68,10 @@ class LocalInvoker:
             raise FunctionNotFound(name_or_arn)
         return spec
 
+    def worker_pids(self, name_or_arn: str, busy_only: bool = False) -> set[int]:
+        """Process ids of a function's workers: for tools and tests that kill one on purpose."""
+        return self._pools[self.resolve(name_or_arn).function_name].worker_pids(busy_only)
+
     def function_arn(self, spec: FunctionSpec) -> str:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{spec.function_name}"
 

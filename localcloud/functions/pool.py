@@ -38,6 +38,12 @@ class WorkerPool:
         with self._changed:
             return len(self._all)
 
+    def worker_pids(self, busy_only: bool = False) -> set[int]:
+        """Process ids of the live workers (only those running an invoke, if ``busy_only``)."""
+        with self._changed:
+            workers = [w for w in self._all if not (busy_only and w in self._idle)]
+        return {w.pid for w in workers if w.alive}
+
     def _acquire(self) -> Worker:
         with self._changed:
             while True:

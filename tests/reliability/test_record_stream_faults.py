@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from localcloud.cloud import LocalCloud
-from localcloud.functions.pool import WorkerPool
 from record_stream.settings import DEFAULT_WRITE_MAX_ATTEMPTS
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
@@ -59,17 +58,9 @@ def _function_name(cloud: LocalCloud, logical_id: str) -> str:
     )
 
 
-def _pool(cloud: LocalCloud, logical_id: str) -> WorkerPool:
-    # The pool's bookkeeping is private to localcloud.functions; the scenario needs the pids.
+def _worker_pids(cloud: LocalCloud, logical_id: str, busy_only: bool = False) -> set[int]:
     assert cloud.invoker is not None
-    pool: WorkerPool = cloud.invoker._pools[_function_name(cloud, logical_id)]
-    return pool
-
-
-def _worker_pids(pool: WorkerPool, busy_only: bool = False) -> set[int]:
-    with pool._changed:
-        workers = [w for w in pool._all if not (busy_only and w in pool._idle)]
-    return {w.pid for w in workers if w.alive}
+    return cloud.invoker.worker_pids(logical_id, busy_only)
 
 
 def _retry_attempts(cloud: LocalCloud) -> int:
@@ -180,7 +171,6 @@ def test_c_worker_sigkilled_mid_batch(
 ) -> None:
     batch = f"c-{uuid.uuid4().hex[:10]}"
     ids = _ids(sizes.records)
-    pool = _pool(cloud, PROCESSOR)
     # Slower writes (every BatchWriteItem waits 0.3 s) so an invoke lasts long enough for the
     # kill to land between its first and last chunk.
     clean_faults.add(
@@ -200,7 +190,7 @@ def test_c_worker_sigkilled_mid_batch(
     killed: list[tuple[int, int]] = []  # (pid, items of the batch already written)
     deadline = time.monotonic() + 60
     while len(killed) < 2 and time.monotonic() < deadline:
-        busy = _worker_pids(pool, busy_only=True) - {pid for pid, _ in killed}
+        busy = _worker_pids(cloud, PROCESSOR, busy_only=True) - {pid for pid, _ in killed}
         written = len(flow.written_ids(batch)) if busy else 0
         if written >= len(ids):
             break
@@ -238,7 +228,7 @@ def test_c_worker_sigkilled_mid_batch(
     assert killed, "no busy RecordProcessorFunction worker to kill"
     assert crashes, "no invoke reported the SIGKILL (the kill missed every invoke)"
     assert (tally.written, tally.lost, tally.duplicated) == (len(ids), 0, 0)
-    assert not {pid for pid, _ in killed} & _worker_pids(pool)
+    assert not {pid for pid, _ in killed} & _worker_pids(cloud, PROCESSOR)
 
 
 # ---------------------------------------------------------------- d
@@ -254,7 +244,6 @@ def test_d_function_timeout_kills_and_replaces_the_worker(
 ) -> None:
     batch = f"d-{uuid.uuid4().hex[:10]}"
     ids = _ids(sizes.records)
-    pool = _pool(cloud, PROCESSOR)
     timeout_s = sizes.function_timeout_s
     (delay_id,) = clean_faults.add(
         {
@@ -303,7 +292,7 @@ def test_d_function_timeout_kills_and_replaces_the_worker(
     assert bisected, "the ESM did not retry or bisect the timed-out batch"
     # Timed-out workers were killed: the pool runs only fresh ones, and it still serves.
     assert all(line.function == _function_name(cloud, PROCESSOR) for line in timed_out)
-    assert _worker_pids(pool)
+    assert _worker_pids(cloud, PROCESSOR)
     assert (tally.written, tally.lost, tally.duplicated) == (len(ids), 0, 0)
 
 
