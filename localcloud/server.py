@@ -5,7 +5,8 @@ WSGI middleware answers ``POST /2015-03-31/functions/{name}/invocations`` for th
 local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=Tail`` ->
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204). Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
-injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``.
+injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
+then one request at a time (``localcloud.moto_serial``: moto is not thread-safe).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
+from localcloud.moto_serial import SerializedMoto
 from localcloud.specs import Invoker
 
 log = logging.getLogger(__name__)
@@ -167,7 +169,10 @@ class LocalCloudServer:
         self._host = host
         self._port = port
         self.faults = faults or FaultRegistry()
-        self.middleware = LambdaInvokeMiddleware(FaultMiddleware(CachingDispatcher(), self.faults))
+        # Faults outside the lock: a delay fault must not hold up every other caller.
+        self.middleware = LambdaInvokeMiddleware(
+            FaultMiddleware(SerializedMoto(CachingDispatcher()), self.faults)
+        )
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -182,11 +182,15 @@ def drain_queue(
     return messages
 
 
-def stream_event_names(streams: Any, stream_arn: str, batch: str) -> Counter[tuple[str, str]]:
+def stream_event_names(
+    streams: Any, stream_arn: str, batch: str, max_pages: int = 10_000
+) -> Counter[tuple[str, str]]:
     """(id, eventName) counts of ``batch``'s items in the processed table's DynamoDB stream.
 
     More than one INSERT for an id would be a duplicate item; MODIFYs are re-writes of the same
     item by a retried invoke (allowed: delivery is at least once, writes are idempotent).
+    Sequence numbers must grow page after page: a stream that hands back what it already gave
+    fails here instead of being read forever (moto did, under concurrent writes).
     """
     counts: Counter[tuple[str, str]] = Counter()
     shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
@@ -194,15 +198,25 @@ def stream_event_names(streams: Any, stream_arn: str, batch: str) -> Counter[tup
         iterator = streams.get_shard_iterator(
             StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
-        while iterator:
+        last = -1
+        for _ in range(max_pages):
             page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            if not page["Records"]:
+                break
+            numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in page["Records"]]
+            assert numbers[0] > last and numbers == sorted(set(numbers)), (
+                f"stream {shard['ShardId']} went back: {last} then {numbers[:3]}..."
+            )
+            last = numbers[-1]
             for record in page["Records"]:
                 keys = record["dynamodb"].get("Keys", {})
                 if keys.get("PK", {}).get("S") == batch:
                     counts[(keys["SK"]["S"], record["eventName"])] += 1
-            if not page["Records"]:
-                break
             iterator = page.get("NextShardIterator")
+            if not iterator:
+                break
+        else:
+            raise AssertionError(f"stream {shard['ShardId']} not read to its end in {max_pages}")
     return counts
 
 

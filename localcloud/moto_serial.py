@@ -1,0 +1,84 @@
+"""One moto request at a time: moto's backends are not safe under concurrent requests.
+
+The local cloud's server answers each request in its own thread (the record processor alone
+writes 8 batches at once), but moto's models read-modify-write shared state without locks. Found
+in moto 5.1 and measured in ``tests/localcloud/test_moto_concurrency.py``:
+
+- DynamoDB: ``StreamShard.add`` numbers a stream record ``len(items)`` before appending it, so two
+  concurrent writes can share a sequence number. A GetRecords page ending on the second one
+  returns an iterator that points back at it: the reader gets that record again, forever (the
+  listener's poller re-delivered it, and a test reading the stream spun for 40 minutes in CI).
+- Kinesis: ``Shard.put_record`` ("not safe for concurrency", says moto) takes the last sequence
+  number plus one, so concurrent puts to a shard overwrite each other: about 1% of records lost.
+- SQS: ``DeleteMessage`` rebuilds the queue's message list while ``SendMessage`` appends to it,
+  which can drop the new message.
+
+Real AWS services are concurrent and consistent; moto is neither, and its CPU work runs under the
+GIL anyway, so serialising its requests costs little throughput and removes every such race at
+once rather than one patched method at a time. The one request that waits - a long-polling
+``ReceiveMessage`` - releases the lock while it waits (``Queue.wait_for_messages``), so it never
+holds up other calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.sqs.models import Queue
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_moto_lock = threading.Lock()
+_holder = threading.local()
+
+
+def _held_here() -> bool:
+    return bool(getattr(_holder, "held", False))
+
+
+class SerializedMoto:
+    """WSGI middleware: runs ``app`` (moto) for one request at a time, body included."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        install_long_poll_release()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        with _moto_lock:
+            _holder.held = True
+            try:
+                result = self.app(environ, start_response)
+                try:
+                    # moto builds its answer eagerly; reading it here keeps any lazy part inside.
+                    return [b"".join(result)]
+                finally:
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+            finally:
+                _holder.held = False
+
+
+_original_wait_for_messages = Queue.wait_for_messages
+
+
+def _wait_for_messages_unlocked(self: Queue, timeout: int) -> None:
+    """moto's wait, with the request lock released so senders can reach the queue."""
+    if not _held_here():
+        _original_wait_for_messages(self, timeout)
+        return
+    _holder.held = False
+    _moto_lock.release()
+    try:
+        _original_wait_for_messages(self, timeout)
+    finally:
+        _moto_lock.acquire()
+        _holder.held = True
+
+
+def install_long_poll_release() -> None:
+    """Idempotent: patch moto's SQS long-poll wait once per process."""
+    Queue.wait_for_messages = _wait_for_messages_unlocked  # type: ignore[method-assign]
