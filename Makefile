@@ -74,15 +74,17 @@ integration: venv  ## integration suite against a freshly started local cloud
 	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- \
 		$(BIN)/pytest -q -n 2 --dist loadgroup tests/integration
 
-# Its own pytest process: it runs a local cloud (moto) in-process. Bounded by `timeout`: one CI
-# run hung in the killed-worker scenario (see the issue note), and a hang must fail, not stall.
+# Its own pytest process: it runs a local cloud (moto) in-process. A hang must fail, not stall CI:
+# a scenario running past the faulthandler timeout dumps every thread's stack (how the moto race
+# behind one 40-minute CI hang would have shown itself), and `timeout` ends the run.
+RELIABILITY = $(BIN)/pytest -q -p no:logging -o faulthandler_timeout=240 tests/reliability -s
 reliability: venv  ## fault-injection scenarios on an in-process local cloud (~3 min)
-	timeout 900 $(BIN)/pytest -q -p no:logging tests/reliability -s
+	timeout 900 $(RELIABILITY)
 
 soak: venv  ## the same scenarios at soak size (5000 records, 500 messages; ~6 min)
-	SOAK_RECORDS=5000 SOAK_MESSAGES=500 timeout 1500 $(BIN)/pytest -q -p no:logging tests/reliability -s
+	SOAK_RECORDS=5000 SOAK_MESSAGES=500 timeout 1500 $(RELIABILITY)
 
-test: lint build unit integration  ## everything CI runs (reliability: make reliability / soak)
+test: lint build unit integration reliability  ## everything CI runs
 
 build: venv  ## sam build (no Docker; python3.13 from the venv)
 	$(LINT_ENV) $(BIN)/sam build

@@ -5,6 +5,8 @@ URL form (LocalStack's): ``/restapis/{api_id}/{stage}/_user_request_/{path}``.
 - Unknown API id: 404 ``{"message": "The API id '...' does not correspond to a deployed API
   Gateway API"}`` (on AWS the host name would not resolve; there is no AWS answer to copy).
 - Known API, unknown stage: 403 ``{"message": "Forbidden"}``, as AWS answers an undeployed stage.
+  Also a known API's URL without ``_user_request_`` (``.../{stage}/..`` reaches it once the client
+  resolves the dot segment; on AWS that is the host's root, outside every stage: Forbidden too).
 - Unknown path or method: 403 ``{"message": "Missing Authentication Token"}``, as AWS does
   (signed or not), through the definition's ``MISSING_AUTHENTICATION_TOKEN`` override if any.
 Every response carries ``x-amzn-RequestId``; no exception escapes (the reason goes to the log).
@@ -81,6 +83,12 @@ def _parse_target(raw_path: str) -> _Target | None:
     return _Target(unquote(parts[0]), unquote(parts[1]), "/" + rest)
 
 
+def _api_id_of(raw_path: str) -> str | None:
+    if not raw_path.startswith(ROUTE_PREFIX):
+        return None
+    return unquote(raw_path[len(ROUTE_PREFIX) :].split("/", 1)[0])
+
+
 def _plain_error(status: int, message: str, error_type: str) -> ApiResponse:
     return ApiResponse.json(status, {"message": message}, [("x-amzn-ErrorType", error_type)])
 
@@ -145,6 +153,8 @@ class Gateway:
     def _handle(self, request: IncomingRequest, ids: RequestIds) -> ApiResponse:
         target = _parse_target(request.raw_path)
         if target is None:
+            if _api_id_of(request.raw_path) in self._api_ids:
+                return _plain_error(403, "Forbidden", "ForbiddenException")
             return _plain_error(404, "Not Found", "NotFoundException")
         api = self._apis.get((target.api_id, target.stage))
         if api is None:

@@ -61,6 +61,17 @@ def test_an_unknown_api_is_not_found(api: Deployed) -> None:
     assert "nosuchapi" in response.json()["message"]
 
 
+@pytest.mark.parametrize("suffix", ["", "/", "/x/y"])
+def test_a_known_api_outside_user_request_is_forbidden(api: Deployed, suffix: str) -> None:
+    # ``{base}/..`` resolves to ``/restapis/{api}/{stage}`` in the client, as ``/{stage}/..``
+    # resolves to the host's root on AWS, which answers Forbidden there too.
+    for path in (f"/restapis/{api.api_id}/{STAGE}{suffix}", f"/restapis/{api.api_id}{suffix}"):
+        response = send("GET", f"{api.front.url}{path}", sign=False)
+
+        assert response.status_code == 403, path
+        assert response.json() == {"message": "Forbidden"}
+
+
 @pytest.mark.parametrize("path", ["/", "/restapis", "/restapis/x/y/z", "/favicon.ico"])
 def test_paths_outside_the_api_form_are_404(api: Deployed, path: str) -> None:
     response = requests.get(f"{api.front.url}{path}", timeout=10)
