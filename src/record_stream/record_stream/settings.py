@@ -35,6 +35,10 @@ DEFAULT_WRITE_CONCURRENCY = 8
 DEFAULT_WRITE_MAX_ATTEMPTS = 6
 DEFAULT_BACKOFF_BASE_MS = 50
 DEFAULT_BACKOFF_CAP_MS = 1000
+# No retry starts with less than this left before the function's timeout: the records still
+# unwritten are reported instead, so Lambda retries just them rather than timing out the invoke
+# (a timeout retries, and bisects, the whole batch and replaces the execution environment).
+DEFAULT_RETRY_TIME_MARGIN_MS = 3000
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +49,21 @@ class WriteSettings:
     max_attempts: int = DEFAULT_WRITE_MAX_ATTEMPTS
     backoff_base_ms: int = DEFAULT_BACKOFF_BASE_MS
     backoff_cap_ms: int = DEFAULT_BACKOFF_CAP_MS
+    retry_time_margin_ms: int = DEFAULT_RETRY_TIME_MARGIN_MS
 
     @classmethod
     def from_env(cls) -> WriteSettings:
         # Attempts and backoff are optional knobs (not in the template): the defaults bound the
-        # worst case to ~1.6 s of sleeping per chunk, far below the 60 s function timeout.
+        # worst case to ~1.6 s of sleeping per chunk; the time margin bounds the whole write by
+        # the function's timeout, whatever botocore's own throttling backoff adds.
         return cls(
             concurrency=_positive_int("WRITE_CONCURRENCY", DEFAULT_WRITE_CONCURRENCY),
             max_attempts=_positive_int("WRITE_MAX_ATTEMPTS", DEFAULT_WRITE_MAX_ATTEMPTS),
             backoff_base_ms=_positive_int("WRITE_BACKOFF_BASE_MS", DEFAULT_BACKOFF_BASE_MS),
             backoff_cap_ms=_positive_int("WRITE_BACKOFF_CAP_MS", DEFAULT_BACKOFF_CAP_MS),
+            retry_time_margin_ms=_positive_int(
+                "WRITE_RETRY_TIME_MARGIN_MS", DEFAULT_RETRY_TIME_MARGIN_MS
+            ),
         )
 
 

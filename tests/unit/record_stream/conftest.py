@@ -7,9 +7,9 @@ environment never comes from the machine (region, dummy credentials, no endpoint
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 import pytest
@@ -85,7 +85,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordStreamAws]:
         _reset_container_caches()
 
 
-Invoke = Callable[[dict[str, Any]], dict[str, Any]]
+class Invoke(Protocol):
+    def __call__(self, event: dict[str, Any], *, remaining_ms: int = 60_000) -> dict[str, Any]: ...
 
 
 def _with_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,8 +100,9 @@ def process_records(aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch) -> In
     """RecordProcessorFunction's handler, invoked as Lambda would."""
     _with_namespace(monkeypatch)
 
-    def invoke(event: dict[str, Any]) -> dict[str, Any]:
-        return dict(process_records_module.lambda_handler(event, LambdaContext()))
+    def invoke(event: dict[str, Any], *, remaining_ms: int = 60_000) -> dict[str, Any]:
+        context = LambdaContext(remaining_time_in_millis=remaining_ms)
+        return dict(process_records_module.lambda_handler(event, context))
 
     return invoke
 
@@ -110,12 +112,11 @@ def capture_processed(aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch) -> 
     """EventListenerFunction's handler, invoked as Lambda would."""
     _with_namespace(monkeypatch)
 
-    def invoke(event: dict[str, Any]) -> dict[str, Any]:
-        return dict(
-            capture_processed_module.lambda_handler(
-                event, LambdaContext(function_name="EventListenerFunction")
-            )
+    def invoke(event: dict[str, Any], *, remaining_ms: int = 60_000) -> dict[str, Any]:
+        context = LambdaContext(
+            function_name="EventListenerFunction", remaining_time_in_millis=remaining_ms
         )
+        return dict(capture_processed_module.lambda_handler(event, context))
 
     return invoke
 

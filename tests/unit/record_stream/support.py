@@ -51,6 +51,10 @@ class LambdaContext:
         "arn:aws:lambda:us-east-1:123456789012:function:RecordProcessorFunction"
     )
     aws_request_id: str = "5b6c3b1e-0000-4000-8000-000000000000"
+    remaining_time_in_millis: int = 60_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_time_in_millis
 
 
 @dataclass(frozen=True)

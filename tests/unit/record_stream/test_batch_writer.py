@@ -20,6 +20,21 @@ def _items(count: int, batch: str = "b") -> dict[tuple[str, str], AttributeMap]:
     return {key_of(item): item for item in items}
 
 
+class Clock:
+    """Time left before a fake deadline; sleeping spends it."""
+
+    def __init__(self, left_s: float) -> None:
+        self.left_s = left_s
+        self.delays: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        self.left_s -= seconds
+
+    def time_left(self) -> float:
+        return self.left_s
+
+
 class SleepLog:
     def __init__(self) -> None:
         self.delays: list[float] = []
@@ -105,3 +120,37 @@ def test_rewriting_is_idempotent(aws: RecordStreamAws) -> None:
     first = aws.items()
     writer.write(_items(30))
     assert aws.items() == first
+
+
+def test_no_retry_starts_within_the_time_margin(aws: RecordStreamAws) -> None:
+    clock = Clock(left_s=7.0)
+    writer = BatchWriter(
+        aws.dynamodb,
+        PROCESSED_TABLE,
+        WriteSettings(backoff_base_ms=2000, backoff_cap_ms=4000, retry_time_margin_ms=3000),
+        sleep=clock.sleep,
+        jitter=lambda: 1.0,
+    )
+    odd = lambda item, attempt: int(item["n"]["N"]) % 2 == 1  # noqa: E731 - always held back
+    with hold_back_items(aws.dynamodb, PROCESSED_TABLE, odd) as log:
+        result = writer.write(_items(20), time_left=clock.time_left)
+    # Attempt 1, sleep 2 s (5 s left > 3 s margin), attempt 2; then a 4 s backoff would leave
+    # 1 s: no third attempt, the odd items are reported (6 attempts without the deadline).
+    assert log.calls == 2
+    assert clock.delays == [2.0]
+    assert result.failed_keys == {key for key in _items(20) if int(key[1]) % 2 == 1}
+    assert result.written == 10
+    assert result.retried == 10
+
+
+def test_first_attempts_go_even_with_no_time_left(aws: RecordStreamAws) -> None:
+    # Progress whatever the margin: every chunk is sent once; only retries are skipped.
+    sleep = SleepLog()
+    with hold_back_items(
+        aws.dynamodb, PROCESSED_TABLE, lambda item, attempt: item["SK"]["S"] == "00007"
+    ) as log:
+        result = _writer(aws, sleep).write(_items(60), time_left=lambda: 0.0)
+    assert log.calls == 3
+    assert sleep.delays == []
+    assert result.failed_keys == {("b", "00007")}
+    assert len(aws.items()) == 59

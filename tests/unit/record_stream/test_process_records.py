@@ -186,6 +186,24 @@ def test_persistently_unprocessed_items_are_reported_others_written(
     assert not {key[1] for key in aws.items()} & stuck
 
 
+def test_near_the_timeout_unprocessed_items_are_reported_not_retried(
+    process_records: Invoke, aws: RecordStreamAws, handler_dynamodb_client: Any
+) -> None:
+    # 2 s left, under the 3 s margin: a first attempt's UnprocessedItems are reported at once
+    # (Lambda retries from the lowest) instead of backing off towards a timeout.
+    event = load_event("kinesis-batch.json")
+    held = {_payload(r)["id"] for r in event["Records"][40:45]}
+    with hold_back_items(
+        handler_dynamodb_client,
+        PROCESSED_TABLE,
+        lambda item, attempt: item["SK"]["S"] in held and attempt == 1,
+    ) as log:
+        response = process_records(event, remaining_ms=2_000)
+    assert _failures(response) == {_sequence(r) for r in event["Records"][40:45]}
+    assert log.calls == 4  # 100 records: 4 chunks, one attempt each
+    assert len(aws.items()) == 95
+
+
 def test_write_errors_report_the_chunk_and_keep_the_rest(
     process_records: Invoke, aws: RecordStreamAws, handler_dynamodb_client: Any
 ) -> None:

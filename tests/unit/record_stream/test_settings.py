@@ -11,12 +11,13 @@ def test_processor_settings_from_template_variables(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("PROCESSED_TABLE_NAME", "t")
     monkeypatch.setenv("REJECTED_RECORDS_QUEUE_URL", "https://sqs/q")
     monkeypatch.setenv("WRITE_CONCURRENCY", "4")
+    monkeypatch.setenv("WRITE_RETRY_TIME_MARGIN_MS", "1500")
     for name in ("WRITE_MAX_ATTEMPTS", "WRITE_BACKOFF_BASE_MS", "WRITE_BACKOFF_CAP_MS"):
         monkeypatch.delenv(name, raising=False)
     assert ProcessorSettings.from_env() == ProcessorSettings(
         processed_table_name="t",
         rejected_records_queue_url="https://sqs/q",
-        write=WriteSettings(concurrency=4),
+        write=WriteSettings(concurrency=4, retry_time_margin_ms=1500),
     )
 
 
@@ -27,6 +28,7 @@ def test_processor_settings_from_template_variables(monkeypatch: pytest.MonkeyPa
         ("WRITE_CONCURRENCY", "eight"),
         ("WRITE_CONCURRENCY", "0"),
         ("WRITE_MAX_ATTEMPTS", "-1"),
+        ("WRITE_RETRY_TIME_MARGIN_MS", "3s"),
     ],
 )
 def test_bad_settings_fail_loudly(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

@@ -4,7 +4,9 @@ Items go in chunks of 25 (the API's limit), written concurrently by a bounded th
 1,000-record batch costs ~40/concurrency round trips of latency instead of 40. UnprocessedItems
 are resent with exponential backoff and full jitter, a bounded number of times; whatever is still
 unwritten (or hit a ClientError after botocore's own retries) is returned as failed keys for the
-caller to report. Puts are idempotent: writing an item again overwrites it.
+caller to report. Given the invoke's time left, no retry starts (and no backoff sleeps) within
+``retry_time_margin_ms`` of the timeout; first attempts always go, so every invoke makes progress
+however small the margin leaves room. Puts are idempotent: writing an item again overwrites it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from record_stream.observability import logger
 from record_stream.settings import WriteSettings
 
 MAX_ITEMS_PER_CALL = 25
+
+TimeLeft = Callable[[], float]
+"""Seconds left before the function's timeout (from the Lambda context)."""
 
 
 @dataclass(slots=True)
@@ -56,8 +61,13 @@ class BatchWriter:
         self._sleep = sleep
         self._jitter = jitter
 
-    def write(self, items: Mapping[ItemKey, AttributeMap]) -> WriteResult:
-        """Put every item (keys must be distinct); returns counts and the keys not written."""
+    def write(
+        self, items: Mapping[ItemKey, AttributeMap], time_left: TimeLeft | None = None
+    ) -> WriteResult:
+        """Put every item (keys must be distinct); returns counts and the keys not written.
+
+        ``time_left``: seconds before the invoke's timeout; without it retries are bounded by
+        attempts only."""
         entries = list(items.values())
         chunks = [
             entries[start : start + MAX_ITEMS_PER_CALL]
@@ -67,17 +77,20 @@ class BatchWriter:
         if len(chunks) <= 1:
             # No thread for a single call: small batches are the common case.
             for chunk in chunks:
-                result.add(self._write_chunk(chunk))
+                result.add(self._write_chunk(chunk, time_left))
             return result
         workers = min(self._settings.concurrency, len(chunks))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch-write") as pool:
-            for chunk_result in pool.map(self._write_chunk, chunks):
+            for chunk_result in pool.map(lambda chunk: self._write_chunk(chunk, time_left), chunks):
                 result.add(chunk_result)
         return result
 
-    def _write_chunk(self, chunk: Sequence[AttributeMap]) -> WriteResult:
+    def _write_chunk(
+        self, chunk: Sequence[AttributeMap], time_left: TimeLeft | None
+    ) -> WriteResult:
         pending = {key_of(item): item for item in chunk}
         retried = 0
+        out_of_time = False
         for attempt in range(1, self._settings.max_attempts + 1):
             try:
                 response = self._client.batch_write_item(
@@ -103,20 +116,27 @@ class BatchWriter:
             }
             if not pending or attempt == self._settings.max_attempts:
                 break
+            delay = self._backoff_seconds(attempt)
+            if not self._time_for_retry(time_left, delay):
+                out_of_time = True
+                break
             retried += len(pending)
-            self._sleep(self._backoff_seconds(attempt))
+            self._sleep(delay)
         if pending:
             logger.warning(
-                "Items still unprocessed after retries",
-                extra={
-                    "table": self._table_name,
-                    "items": len(pending),
-                    "attempts": self._settings.max_attempts,
-                },
+                "Retries stopped before the function timeout"
+                if out_of_time
+                else "Items still unprocessed after retries",
+                extra={"table": self._table_name, "items": len(pending), "attempts": attempt},
             )
         return WriteResult(
             written=len(chunk) - len(pending), retried=retried, failed_keys=set(pending)
         )
+
+    def _time_for_retry(self, time_left: TimeLeft | None, delay_s: float) -> bool:
+        if time_left is None:
+            return True
+        return time_left() - delay_s > self._settings.retry_time_margin_ms / 1000
 
     def _backoff_seconds(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**(attempt-1))] (AWS Architecture Blog)."""

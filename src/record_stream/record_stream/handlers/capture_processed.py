@@ -61,7 +61,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     pending = collapse_by_key(captured)
 
     written = listener_table_writer().write(
-        {key: captured_item_attributes(write.item) for key, write in pending.items()}
+        {key: captured_item_attributes(write.item) for key, write in pending.items()},
+        time_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )
     failed = failed_sequence_numbers(pending, written.failed_keys)
     metrics.add_metric(

@@ -56,7 +56,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     pending = processed_items(batch.valid, processed_ms=time.time_ns() // 1_000_000)
 
     written = processed_table_writer().write(
-        {key: processed_item_attributes(write.item) for key, write in pending.items()}
+        {key: processed_item_attributes(write.item) for key, write in pending.items()},
+        time_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )
     undelivered = rejected_records_queue().send(batch.rejected)
 
