@@ -45,7 +45,6 @@ import io
 import json
 import logging
 import random
-import re
 import threading
 import time
 import uuid
@@ -55,6 +54,7 @@ from typing import Any, Literal, cast
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
+from localcloud.moto_serial import signing_service
 from localcloud.specs import DeployedStack
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,6 @@ SOURCES: tuple[str, ...] = ("functions", "any")
 CONTROL_PATH = "/_localcloud/faults"
 # botocore's User-Agent carries AWS_EXECUTION_ENV as exec-env/...; only workers set it.
 FUNCTION_USER_AGENT_MARK = "exec-env/AWS_Lambda_"
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -400,8 +399,8 @@ class FaultMiddleware:
     # -- requests
 
     def _describe(self, environ: dict[str, Any]) -> AwsCall | None:
-        scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if scope is None or scope["service"] not in self.registry.services():
+        service = signing_service(environ)
+        if service is None or service not in self.registry.services():
             return None
         body = _read_body(environ)
         content_type = environ.get("CONTENT_TYPE", "")
@@ -416,7 +415,7 @@ class FaultMiddleware:
             if params.get("Action"):
                 operation, protocol = params["Action"][0], "query"
         return AwsCall(
-            service=scope["service"],
+            service=service,
             operation=operation,
             protocol=cast("Literal['json', 'query', 'other']", protocol),
             body=body,

@@ -1,4 +1,4 @@
-"""One moto request at a time: moto's backends are not safe under concurrent requests.
+"""One moto request at a time per service: moto's backends are not safe under concurrency.
 
 The local cloud's server answers each request in its own thread (the record processor alone
 writes 8 batches at once), but moto's models read-modify-write shared state without locks. Found
@@ -15,13 +15,17 @@ in moto 5.1 and measured in ``tests/localcloud/test_moto_concurrency.py``:
 
 Real AWS services are concurrent and consistent; moto is neither, and its CPU work runs under the
 GIL anyway, so serialising its requests costs little throughput and removes every such race at
-once rather than one patched method at a time. The one request that waits - a long-polling
-``ReceiveMessage`` - releases the lock while it waits (``Queue.wait_for_messages``), so it never
-holds up other calls.
+once rather than one patched method at a time. There is one lock per service, named by the SigV4
+credential scope (unsigned requests share one more): a test's 5,000-item DynamoDB query must not
+hold up Kinesis or SQS, and the services' models do not share mutable state. DynamoDB Streams
+reads the table's stream records, which DynamoDB only appends to. The one request that waits, a
+long-polling ``ReceiveMessage``, releases its lock while it waits (``Queue.wait_for_messages``),
+so it never holds up other calls.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -31,12 +35,27 @@ from moto.sqs.models import Queue
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
-_moto_lock = threading.Lock()
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
 _holder = threading.local()
 
 
-def _held_here() -> bool:
-    return bool(getattr(_holder, "held", False))
+def signing_service(environ: dict[str, Any]) -> str | None:
+    """The service a SigV4-signed request is for (its credential scope), or None."""
+    scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return scope["service"] if scope else None
+
+
+def _lock_for(service: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(service, threading.Lock())
+
+
+def _held_here() -> threading.Lock | None:
+    lock: threading.Lock | None = getattr(_holder, "lock", None)
+    return lock
 
 
 class SerializedMoto:
@@ -47,8 +66,9 @@ class SerializedMoto:
         install_long_poll_release()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        with _moto_lock:
-            _holder.held = True
+        lock = _lock_for(signing_service(environ) or "")
+        with lock:
+            _holder.lock = lock
             try:
                 result = self.app(environ, start_response)
                 try:
@@ -59,24 +79,25 @@ class SerializedMoto:
                     if close is not None:
                         close()
             finally:
-                _holder.held = False
+                _holder.lock = None
 
 
 _original_wait_for_messages = Queue.wait_for_messages
 
 
 def _wait_for_messages_unlocked(self: Queue, timeout: int) -> None:
-    """moto's wait, with the request lock released so senders can reach the queue."""
-    if not _held_here():
+    """moto's wait, with the request's lock released so senders can reach the queue."""
+    lock = _held_here()
+    if lock is None:
         _original_wait_for_messages(self, timeout)
         return
-    _holder.held = False
-    _moto_lock.release()
+    _holder.lock = None
+    lock.release()
     try:
         _original_wait_for_messages(self, timeout)
     finally:
-        _moto_lock.acquire()
-        _holder.held = True
+        lock.acquire()
+        _holder.lock = lock
 
 
 def install_long_poll_release() -> None:
