@@ -11,6 +11,7 @@ e. a poison record whose write always fails, amid a continuous flow on the same 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -44,6 +45,7 @@ pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 PROCESSOR = "RecordProcessorFunction"
 # botocore's standard retry mode, as the handler configures it (dal/clients.py).
 BOTOCORE_ATTEMPTS = 3
+_REPORT_DURATION = re.compile(r"^REPORT RequestId: \S+\tDuration: ([0-9.]+) ms")
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +114,13 @@ def test_a_unprocessed_items_and_throttling(
     rules = clean_faults.rules()
     tally = flow.tally(batch, placed, flow.on_failure_messages())
 
-    lines = function_lines(log_capture.since(mark), _function_name(cloud, PROCESSOR))
+    captured = log_capture.since(mark)
+    lines = function_lines(captured, _function_name(cloud, PROCESSOR))
+    retried_batches = [
+        line.text
+        for line in captured
+        if line.logger.startswith("localcloud.esm") and "batch failed" in line.text
+    ]
     metrics = [m for m in emf_metrics(lines) if "RecordsReceived" in m]
     first_calls = chunk_calls(
         int(m["RecordsReceived"][0]) - int(m["DuplicateRecordsCollapsed"][0]) for m in metrics
@@ -123,6 +131,14 @@ def test_a_unprocessed_items_and_throttling(
         for d in json_documents(lines)
         if d.get("message") == "Items still unprocessed after retries"
     ]
+    out_of_time = [
+        d
+        for d in json_documents(lines)
+        if d.get("message") == "Retries stopped before the function timeout"
+    ]
+    durations_s = sorted(
+        float(match[1]) / 1000 for line in lines if (match := _REPORT_DURATION.search(line))
+    )
     requests_made = next(r["seen"] for r in rules if r["id"] == unprocessed_id)
     unprocessed_hits = next(r["hits"] for r in rules if r["id"] == unprocessed_id)
     throttle_hits = next(r["hits"] for r in rules if r["id"] == throttle_id)
@@ -143,6 +159,9 @@ def test_a_unprocessed_items_and_throttling(
                 f"{item_retries} item puts resent, {len(exhausted)} chunks hit the "
                 f"{DEFAULT_WRITE_MAX_ATTEMPTS}-attempt cap, {len(metrics)} invokes, "
                 f"{tally.rewrites} idempotent re-writes",
+                f"{len(out_of_time)} chunks stopped retrying near the timeout, "
+                f"slowest invokes {[round(d, 1) for d in durations_s[-3:]]} s, "
+                f"failed batches retried: {retried_batches or 0}",
             ],
             seconds,
         )
@@ -191,7 +210,7 @@ def test_c_worker_sigkilled_mid_batch(
     deadline = time.monotonic() + 60
     while len(killed) < 2 and time.monotonic() < deadline:
         busy = _worker_pids(cloud, PROCESSOR, busy_only=True) - {pid for pid, _ in killed}
-        written = len(flow.written_ids(batch)) if busy else 0
+        written = flow.written_count(batch) if busy else 0
         if written >= len(ids):
             break
         if not busy or (written == 0 and not killed):
