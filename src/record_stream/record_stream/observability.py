@@ -9,7 +9,10 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-logger = Logger()
+from record_stream.log_redaction import PayloadRedactingFormatter
+
+# Record data and message bodies never reach a line above DEBUG (log_redaction.py).
+logger = Logger(logger_formatter=PayloadRedactingFormatter())
 # Patch only botocore (our only I/O): the default patches every library X-Ray knows, importing
 # requests and friends at cold start for nothing.
 tracer = Tracer(patch_modules=("botocore",))

@@ -19,6 +19,7 @@ from inbox_outbox.handlers.process_input import lambda_handler
 from record_stream.dal.rejected_queue import pack_messages
 from tests.unit.inbox_outbox.conftest import LambdaContext, _clear_container_caches
 from tests.unit.inbox_outbox.sqs_harness import (
+    Handler,
     InboxOutboxQueues,
     create_queues,
     poll_once,
@@ -73,7 +74,9 @@ class PollLog:
     reported: dict[str, int] = field(default_factory=dict)
 
 
-def drain_input_like_lambda(sqs: Any, queues: InboxOutboxQueues, max_polls: int) -> PollLog:
+def drain_input_like_lambda(
+    sqs: Any, queues: InboxOutboxQueues, max_polls: int, handler: Handler = lambda_handler
+) -> PollLog:
     """Poll until a receive finds nothing; the handler must never raise.
 
     An empty receive means nothing is visible (moto moves what exceeded maxReceiveCount to the
@@ -83,7 +86,7 @@ def drain_input_like_lambda(sqs: Any, queues: InboxOutboxQueues, max_polls: int)
     while True:
         log.polls += 1
         assert log.polls <= max_polls, "the input queue did not drain"
-        result = poll_once(sqs, queues.input, lambda_handler, LambdaContext())
+        result = poll_once(sqs, queues.input, handler, LambdaContext())
         if not result.received_ids:
             return log
         log.invocations += 1

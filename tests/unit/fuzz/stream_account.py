@@ -19,6 +19,7 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from record_stream.handlers import process_records
+from record_stream.observability import logger
 from tests.unit.fuzz.conftest import Cloud
 from tests.unit.fuzz.kinesis_cases import ItemKey, sequence_number
 from tests.unit.record_stream.conftest import _reset_container_caches
@@ -65,9 +66,13 @@ def fresh_stream_account(cloud: Cloud) -> Iterator[StreamAccount]:
             cloud.sqs.delete_queue(QueueUrl=queue_url)
 
 
-def invoke(event: dict[str, Any]) -> dict[str, Any]:
-    """RecordProcessorFunction's handler, invoked as Lambda would."""
-    return dict(process_records.lambda_handler(event, LambdaContext()))
+def invoke(event: dict[str, Any], log_event: bool = False) -> dict[str, Any]:
+    """RecordProcessorFunction's handler, invoked as Lambda would (``log_event``: as deployed
+    with POWERTOOLS_LOGGER_LOG_EVENT=true, Powertools logging the whole event at INFO first)."""
+    handler = process_records.lambda_handler
+    if log_event:
+        handler = logger.inject_lambda_context(log_event=True)(handler)
+    return dict(handler(event, LambdaContext()))
 
 
 @dataclass

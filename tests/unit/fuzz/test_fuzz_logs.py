@@ -1,4 +1,5 @@
-"""Fuzzing what the functions print at INFO: no record data or message body ever appears.
+"""Fuzzing what the functions print at INFO: no record data or message body ever appears, even
+with the event logged whole (Powertools' log_event, on here: its redacting formatter must hold).
 
 Every string the generators put in a record or a body carries MARKER, so a leak of any part of
 one shows up as MARKER in the captured output (log lines as Lambda prints them, exception text
@@ -16,6 +17,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inbox_outbox.handlers.process_input import lambda_handler
 from inbox_outbox.observability import logger as inbox_logger
 from record_stream.dal import clients
 from record_stream.observability import logger as record_stream_logger
@@ -28,6 +30,7 @@ from tests.unit.fuzz.kinesis_cases import DataCase, batches, kinesis_event, secr
 from tests.unit.fuzz.log_capture import printed_at_info
 from tests.unit.fuzz.stream_account import fresh_stream_account, invoke
 from tests.unit.fuzz.tally import ScenarioTally
+from tests.unit.inbox_outbox.sqs_harness import Handler
 from tests.unit.record_stream.stream_faults import fail_calls, hold_back_items
 
 MARKER = "SeCrEt"
@@ -74,7 +77,7 @@ def test_record_data_never_reaches_info_output(
     with fresh_stream_account(cloud) as account:
         with printed_at_info(record_stream_logger) as printed, _stream_fault(fault, account.table):
             try:
-                invoke(event)
+                invoke(event, log_event=True)
             except BatchProcessingError as error:
                 # Every record failed: Lambda's runtime prints the error and its traceback.
                 printed.append("".join(traceback.format_exception(error)))
@@ -82,6 +85,7 @@ def test_record_data_never_reaches_info_output(
         tally.record("record-stream logs at INFO", _log_tally(cases, 1, printed))
 
     assert '"_aws"' in output, "the metrics blob was not captured: the capture is broken"
+    assert '"data":"[redacted: ' in output, "the logged event was not captured"
     if any(not case.valid for case in cases):
         assert '"Records rejected"' in output
     assert MARKER not in output
@@ -89,6 +93,11 @@ def test_record_data_never_reaches_info_output(
         data = record["kinesis"]["data"]
         if len(data) >= 16:  # shorter base64 could occur in a log line by chance
             assert data not in output
+
+
+def _logging_events(handler: Handler) -> Handler:
+    """The handler as deployed with POWERTOOLS_LOGGER_LOG_EVENT=true: the event is logged whole."""
+    return inbox_logger.inject_lambda_context(log_event=True)(handler)
 
 
 def _marked(strategy: st.SearchStrategy[str], limit: int) -> st.SearchStrategy[str]:
@@ -113,11 +122,14 @@ def test_message_bodies_never_reach_info_output(cloud: Cloud, cases: list[BodyCa
     with fresh_inbox_queues(sqs) as queues:
         send_bodies(sqs, queues.input.url, [case.body for case in cases])
         with printed_at_info(inbox_logger) as printed:
-            log = drain_input_like_lambda(sqs, queues, max_polls=6 * len(cases) + 5)
+            log = drain_input_like_lambda(
+                sqs, queues, max_polls=6 * len(cases) + 5, handler=_logging_events(lambda_handler)
+            )
         output = "\n".join(printed)
         tally.record("inbox logs at INFO", _log_tally(cases, log.invocations, printed))
 
     assert '"Batch processed"' in output, "the summary line was not captured"
+    assert '"body":"[redacted: ' in output, "the logged events were not captured"
     assert MARKER not in output
 
 
