@@ -18,7 +18,7 @@ class ScenarioTally:
     dead_lettered: int = 0  # invalid records / messages found in their DLQ
     lost: int = 0  # neither written nor dead-lettered
     duplicated: int = 0  # an item, forwarded message or DLQ message more than once
-    redelivered: int = 0  # DLQ copies of one record sent again by a retry (at-least-once)
+    redelivered: int = 0  # extra DLQ copies: a Lambda retry re-sent a rejection (at-least-once)
     invocations: int = 0
     lines: int = 0  # log properties: lines printed at INFO and above
     leaks: int = 0  # log properties: lines holding record data or a message body
@@ -37,7 +37,7 @@ class ScenarioTally:
             f"{self.dead_lettered} in DLQ, {self.lost} lost, {self.duplicated} duplicated"
         )
         if self.redelivered:
-            text += f", {self.redelivered} DLQ redeliveries of one record"
+            text += f", {self.redelivered} extra DLQ copies re-sent by retries (at-least-once)"
         return f"{text} {runs}"
 
 
