@@ -3,9 +3,10 @@
 Arbitrary methods, paths, content types, header names and values (valid HTTP), bodies (JSON,
 valid and near-valid inbox messages, bytes, large JSON from 64 KiB to ~18 MB once escaped) and
 query strings, half of them signed, the rest unsigned or wrongly signed (wrong secret, or a body
-changed after signing). The front must answer 2xx/4xx, never 5xx. A body over API Gateway's 10 MB
-quota gets 413 whoever sent it (the quota is enforced before authorization); anything else not
-correctly signed gets 403 whatever else is wrong with it.
+changed after signing). The front must answer 2xx/4xx, never 5xx, and every 4xx says why in
+API Gateway's shape (``{"message": ...}``). A body over API Gateway's 10 MB quota gets 413 whoever
+sent it (the quota is enforced before authorization); anything else not correctly signed gets 403
+whatever else is wrong with it.
 
 Nothing accepted is lost: every message POST /inbox answered 200 for must come out of GET /outbox
 (the fuzz's own GETs included) exactly once, or be in InputQueueDLQ if it carried the poison type.
@@ -257,6 +258,8 @@ def test_f_api_front_never_answers_5xx_and_loses_nothing_it_accepted(
     def check(case: dict[str, Any]) -> None:
         response = _send(api, session, case)
         assert response.status_code < 500, (response.status_code, response.text[:300])
+        if response.status_code >= 400 and case["route"][0] != "HEAD":
+            assert response.json().get("message"), (response.status_code, response.text[:300])
         if len(case["body"]) > MAX_PAYLOAD_BYTES:
             assert response.status_code == 413, (len(case["body"]), response.status_code)
         elif case["signing"] != "signed":
