@@ -47,7 +47,7 @@ format: venv  ## apply ruff formatting and safe fixes
 	$(BIN)/ruff check --fix .
 
 typecheck: venv
-	$(BIN)/mypy -p record_stream -p inbox_outbox -p localcloud -p stackclient
+	$(BIN)/mypy -p record_stream -p inbox_outbox -p lambda_observability -p localcloud -p stackclient
 	$(BIN)/mypy img/generate.py
 	$(BIN)/mypy -p bench
 

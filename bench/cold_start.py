@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from bench.processes import REPO
+from bench.processes import LAYER_DIR, REPO
 from bench.stats import markdown_table, median
 
 BASELINE = "boto3"
@@ -68,7 +68,7 @@ def parse_importtime(stderr: str) -> list[ImportEntry]:
 def _importtime(statement: str, code_dir: str | None) -> list[ImportEntry]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("POWERTOOLS_")}
     env.update(LAMBDA_ENV)
-    env["PYTHONPATH"] = str(REPO / code_dir) if code_dir else ""
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO / code_dir), str(LAYER_DIR)]) if code_dir else ""
     completed = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", statement],
         env=env,

@@ -1,4 +1,4 @@
-"""Part 4: deployment package size per function after `sam build`.
+"""Part 4: deployment package size per function (and the stack's own layer) after `sam build`.
 
 Runs `sam build` (no Docker; python3.13 from the venv on PATH) into a temporary directory and
 reports, per function, the size of its build folder and of that folder zipped (what Lambda
@@ -134,7 +134,7 @@ def _size(value: int) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     return markdown_table(
         [
-            "function",
+            "function or layer",
             "build folder",
             "zip",
             "Powertools bundled: folder",

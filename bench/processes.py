@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# The stack's own layer (template.yaml ObservabilityLayer): on every handler's path, as /opt/python.
+LAYER_DIR = REPO / "src" / "observability_layer"
 START_TIMEOUT_S = 30.0
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.processes import REPO, Service, latency_proxy, moto_server
+from bench.processes import LAYER_DIR, REPO, Service, latency_proxy, moto_server
 from bench.stats import markdown_table, median
 
 SIZES = (1, 100, 1_000, 10_000)
@@ -128,7 +128,9 @@ def _run_worker(
     env = {
         **os.environ,
         **CLIENT_ENV,
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src" / "record_stream"), str(REPO)]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO / "src" / "record_stream"), str(LAYER_DIR), str(REPO)]
+        ),
         "AWS_ENDPOINT_URL": endpoint,
         "PROCESSED_TABLE_NAME": TABLE,
         "REJECTED_RECORDS_QUEUE_URL": queue_url,

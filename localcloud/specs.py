@@ -24,6 +24,8 @@ class FunctionSpec:
     memory_mb: int
     environment: dict[str, str] = field(default_factory=dict)
     reserved_concurrency: int | None = None
+    # ContentUri folders of the stack's own layers, importable after code_dir (/opt/python).
+    layer_dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from localcloud.config import ACCESS_KEY_ID, ACCOUNT_ID, DEFAULT_CONFIG_ENV, SEC
 from localcloud.deploy.esm_specs import esm_spec
 from localcloud.deploy.moto_fixups import FUNCTION_TYPE, REST_API_TYPE, prepare_for_moto
 from localcloud.deploy.moto_outputs import hide_outputs
-from localcloud.deploy.package import package_functions
+from localcloud.deploy.package import PackagedCode, package_functions
 from localcloud.deploy.parameters import resolve_parameters
 from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
@@ -71,7 +71,7 @@ def moto_compatible_body(body: dict[str, Any], account_id: str) -> dict[str, Any
 
 
 def _function_spec(
-    lambda_client: Any, logical_id: str, function_name: str, code_dir: Path
+    lambda_client: Any, logical_id: str, function_name: str, code: PackagedCode
 ) -> FunctionSpec:
     function = lambda_client.get_function(FunctionName=function_name)
     config = function["Configuration"]
@@ -80,7 +80,8 @@ def _function_spec(
         logical_id=logical_id,
         function_name=function_name,
         handler=config["Handler"],
-        code_dir=code_dir,
+        code_dir=code.code_dir,
+        layer_dirs=code.layer_dirs,
         runtime=config.get("Runtime", ""),
         timeout_s=int(config.get("Timeout", 3)),
         memory_mb=int(config.get("MemorySize", 128)),
@@ -111,7 +112,11 @@ def deploy_stack(
     for dropped in moto_template.dropped:
         log.info("%s (%s) not created in moto: %s", *vars(dropped).values())
     if moto_template.stripped_layers:
-        log.info("Layers removed (the venv provides them): %s", moto_template.stripped_layers)
+        log.info(
+            "Layers removed from moto's copy (Powertools comes from the venv, the stack's own "
+            "layers from their ContentUri): %s",
+            moto_template.stripped_layers,
+        )
 
     cfn = _client("cloudformation", endpoint_url, region)
     cfn.create_stack(
@@ -154,9 +159,8 @@ def deploy_stack(
     functions = {}
     for logical_id, rtype in types.items():
         if rtype == FUNCTION_TYPE and logical_id in packaged:
-            spec = _function_spec(
-                lambda_client, logical_id, physical[logical_id], packaged[logical_id].code_dir
-            )
+            code = packaged[logical_id]
+            spec = _function_spec(lambda_client, logical_id, physical[logical_id], code)
             functions[spec.function_name] = spec
 
     internal = [*moto_template.esm_outputs.values(), *moto_template.api_outputs.values()]

@@ -10,7 +10,8 @@ What moto cannot take, measured on moto 5.2.5 (see /work/shared/design.md):
   (SQS messages pushed to the DLQ unprocessed, stream records wiped): drop them, keep their
   resolved properties through internal outputs, and let ``localcloud.esm`` poll instead.
 - Function ``Layers``: moto rejects layer versions it does not hold (the official Powertools
-  layer); the workers use the venv's Powertools instead.
+  layer); the workers use the venv's Powertools instead, and the stack's own layers from their
+  ContentUri folders (``FunctionSpec.layer_dirs``).
 - Any other type moto's CloudFormation does not know is dropped and reported.
 Internal outputs carry ``INTERNAL_OUTPUT_PREFIX``; the deployer hides them once read.
 """

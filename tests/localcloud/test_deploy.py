@@ -155,7 +155,11 @@ def test_code_is_packaged_into_moto_s3(
             Bucket="localcloud-artifacts-deploy-test"
         )["Contents"]
     ]
-    assert sorted(k.split("-")[0] for k in keys) == ["inbox_outbox", "record_stream"]
+    assert sorted(k.split("-")[0] for k in keys) == [
+        "inbox_outbox",
+        "observability_layer",
+        "record_stream",
+    ]
 
 
 def test_unknown_parameter_is_refused(local_server: LocalCloudServer, tmp_path: Path) -> None:
@@ -167,3 +171,21 @@ def test_unknown_parameter_is_refused(local_server: LocalCloudServer, tmp_path: 
             region="us-east-1",
             parameter_overrides="NoSuchParameter=1",
         )
+
+
+def test_every_function_imports_the_observability_layer_from_its_content_uri(
+    stack: DeployedStack, local_server: LocalCloudServer
+) -> None:
+    layer_dir = (REPO_ROOT / "src" / "observability_layer").resolve()
+    assert {spec.logical_id: spec.layer_dirs for spec in stack.functions.values()} == {
+        logical_id: (layer_dir,)
+        for logical_id in (
+            "RecordProcessorFunction",
+            "EventListenerFunction",
+            "ProcessInputQueueFunction",
+            "CheckOutputQueueFunction",
+        )
+    }
+    # The layer itself is created in moto from the uploaded ContentUri zip, as sam deploy would.
+    layers = _client("lambda", local_server).list_layers()["Layers"]
+    assert any("ObservabilityLayer" in layer["LayerName"] for layer in layers), layers

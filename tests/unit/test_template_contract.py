@@ -31,6 +31,8 @@ def _translate(deploy_test_resources: str) -> dict[str, Any]:
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = "s3://code/function.zip"
+        elif resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://code/layer.zip"
     translated: dict[str, Any] = transform(
         template,
         {"DeployTestResources": deploy_test_resources},
@@ -155,3 +157,14 @@ def test_every_checkov_skip_names_a_check_and_says_why() -> None:
         assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), (name, skip["id"])
         reason = skip["comment"]
         assert len(reason.split()) >= 8 and "TODO" not in reason.upper(), (name, skip["id"])
+
+
+def test_every_function_has_the_observability_layer(resources: dict[str, Any]) -> None:
+    # Every handler imports lambda_observability: a function without the layer fails at import.
+    layers = _of_type(resources, "AWS::Lambda::LayerVersion")
+    (layer_id,) = layers
+    assert layers[layer_id]["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    functions = _of_type(resources, "AWS::Lambda::Function")
+    assert functions
+    for name, function in functions.items():
+        assert {"Ref": layer_id} in function["Properties"]["Layers"], name

@@ -26,7 +26,7 @@ from inbox_outbox.config import RetryBackoff
 from inbox_outbox.dal.input_queue import change_visibility, queue_url_from_arn
 from inbox_outbox.logic.failure_visibility import is_permanent, visibility_timeout_after_failure
 from inbox_outbox.models import InboxMessage, InboxSqsRecord
-from inbox_outbox.observability import logger
+from lambda_observability.powertools import logger
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from lambda_observability.powertools import logger
 from record_stream.handlers import process_records
-from record_stream.observability import logger
 from tests.unit.fuzz.conftest import Cloud
 from tests.unit.fuzz.kinesis_cases import ItemKey, sequence_number
 from tests.unit.record_stream.conftest import _reset_container_caches

@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inbox_outbox.handlers.process_input import lambda_handler
-from inbox_outbox.observability import logger as inbox_logger
+from lambda_observability.powertools import logger
 from record_stream.dal import clients
-from record_stream.observability import logger as record_stream_logger
 from record_stream.settings import processor_settings
 from tests.unit.fuzz import tally
 from tests.unit.fuzz.conftest import Cloud
@@ -75,7 +74,7 @@ def test_record_data_never_reaches_info_output(
 ) -> None:
     event = kinesis_event(cases)
     with fresh_stream_account(cloud) as account:
-        with printed_at_info(record_stream_logger) as printed, _stream_fault(fault, account.table):
+        with printed_at_info(logger) as printed, _stream_fault(fault, account.table):
             try:
                 invoke(event, log_event=True)
             except BatchProcessingError as error:
@@ -97,7 +96,7 @@ def test_record_data_never_reaches_info_output(
 
 def _logging_events(handler: Handler) -> Handler:
     """The handler as deployed with POWERTOOLS_LOGGER_LOG_EVENT=true: the event is logged whole."""
-    return inbox_logger.inject_lambda_context(log_event=True)(handler)
+    return logger.inject_lambda_context(log_event=True)(handler)
 
 
 def _marked(strategy: st.SearchStrategy[str], limit: int) -> st.SearchStrategy[str]:
@@ -121,7 +120,7 @@ def test_message_bodies_never_reach_info_output(cloud: Cloud, cases: list[BodyCa
     sqs = cloud.sqs
     with fresh_inbox_queues(sqs) as queues:
         send_bodies(sqs, queues.input.url, [case.body for case in cases])
-        with printed_at_info(inbox_logger) as printed:
+        with printed_at_info(logger) as printed:
             log = drain_input_like_lambda(
                 sqs, queues, max_polls=6 * len(cases) + 5, handler=_logging_events(lambda_handler)
             )
@@ -138,7 +137,7 @@ def test_names_of_unexpected_fields_never_reach_info_output(cloud: Cloud) -> Non
     body = '{"id": "a-1", "message": "hello", "' + MARKER + '-card-4111111111111111": "x"}'
     with fresh_inbox_queues(sqs) as queues:
         send_bodies(sqs, queues.input.url, [body])
-        with printed_at_info(inbox_logger) as printed:
+        with printed_at_info(logger) as printed:
             drain_input_like_lambda(sqs, queues, max_polls=10)
     output = "\n".join(printed)
     assert '"Message rejected"' in output

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from inbox_outbox.handlers.process_input import lambda_handler
-from inbox_outbox.observability import logger
+from lambda_observability.powertools import logger
 from tests.unit.inbox_outbox.sqs_harness import (
     InboxOutboxQueues,
     drain,

@@ -15,10 +15,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from lambda_observability.powertools import metrics
 from record_stream.dal import clients
 from record_stream.handlers import capture_processed as capture_processed_module
 from record_stream.handlers import process_records as process_records_module
-from record_stream.observability import metrics
 from record_stream.settings import listener_settings, processor_settings
 from tests.unit.record_stream.support import (
     LISTENER_TABLE,
@@ -90,7 +90,7 @@ class Invoke(Protocol):
 
 
 def _with_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Metrics reads its namespace when the observability module is first imported, which may
+    # Metrics reads its namespace when lambda_observability.powertools is first imported, which may
     # be at collection time, before the environment fixture ran.
     monkeypatch.setattr(metrics, "namespace", METRICS_NAMESPACE)
 

@@ -28,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inbox_outbox.config import check_output_config
 from inbox_outbox.dal.output_queue import delete_messages, receive_messages
 from inbox_outbox.logic.outbox_items import to_outbox_item, to_outbox_page
-from inbox_outbox.observability import MetricUnit, logger, metrics, tracer
+from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 
 # SQS ReceiveMessage returns at most 10 messages per call.
 MAX_MESSAGES_LIMIT = 10

@@ -18,7 +18,7 @@ from inbox_outbox.config import process_input_config
 from inbox_outbox.dal.output_queue import send_outbox_message
 from inbox_outbox.logic.inbox_messages import reject_poison_type, to_outbox_message
 from inbox_outbox.models import InboxSqsRecord
-from inbox_outbox.observability import MetricUnit, logger, metrics, tracer
+from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 
 
 # Not wrapped in tracer.capture_method: it would log every rejected message's traceback at ERROR.

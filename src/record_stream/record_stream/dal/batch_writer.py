@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambda_observability.powertools import logger
 from record_stream.dal.clients import DynamoDBBatchWriteClient
 from record_stream.dal.item_attributes import AttributeMap, key_of
 from record_stream.logic.pending_writes import ItemKey
-from record_stream.observability import logger
 from record_stream.settings import WriteSettings
 
 MAX_ITEMS_PER_CALL = 25

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambda_observability.powertools import logger
 from record_stream.logic.kinesis_records import RejectedRecord
 from record_stream.logic.rejection_message import MAX_MESSAGE_BYTES, rejection_message
-from record_stream.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -17,12 +17,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 from record_stream.dal.batch_writer import BatchWriter
 from record_stream.dal.clients import dynamodb_client
 from record_stream.dal.item_attributes import captured_item_attributes
 from record_stream.logic.captured_items import CapturedItem, captured_item
 from record_stream.logic.pending_writes import collapse_by_key, failed_sequence_numbers
-from record_stream.observability import MetricUnit, logger, metrics, tracer
 from record_stream.partial_response import partial_response
 from record_stream.settings import listener_settings
 

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 from record_stream.dal.batch_writer import BatchWriter
 from record_stream.dal.clients import dynamodb_client, sqs_client
 from record_stream.dal.item_attributes import processed_item_attributes
@@ -24,7 +25,6 @@ from record_stream.dal.rejected_queue import RejectedRecordsQueue
 from record_stream.logic.kinesis_records import ClassifiedBatch, classify_records
 from record_stream.logic.pending_writes import failed_sequence_numbers
 from record_stream.logic.processed_items import processed_items
-from record_stream.observability import MetricUnit, logger, metrics, tracer
 from record_stream.partial_response import partial_response
 from record_stream.settings import processor_settings
 

@@ -6,8 +6,6 @@ API Gateway ``body``, DynamoDB images and keys, our rejections' ``data_base64``,
 (``log_event``, which Powertools logs at INFO). The value becomes a marker with its size, so the
 line still says that something was there. DEBUG lines are printed as they are: they are the
 developer's own, and off unless the stack deploys with ``LogLevel=DEBUG``.
-
-Keep this file identical in every CodeUri that logs (tests/unit/test_log_redaction.py checks).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Powertools Logger, Tracer and Metrics shared by the record-stream handlers.
+"""Powertools Logger, Tracer and Metrics for every function of the stack.
 
 Service name, log level, metrics namespace and log_event come from the POWERTOOLS_* environment
-variables the template sets, so one module serves both functions.
+variables the template sets, so one module serves all four functions.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from record_stream.log_redaction import PayloadRedactingFormatter
+from lambda_observability.log_redaction import PayloadRedactingFormatter
 
 # Record data and message bodies never reach a line above DEBUG (log_redaction.py).
 logger = Logger(logger_formatter=PayloadRedactingFormatter())

@@ -1,0 +1,1 @@
+"""Observability every function shares, shipped once as the stack's ObservabilityLayer."""
