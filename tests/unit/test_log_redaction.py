@@ -114,7 +114,7 @@ def test_extra_keys_are_redacted_at_every_level_above_debug(lines: _Lines) -> No
     info, warning, error = lines.documents()
     assert (info["message"], info["body"], info["count"]) == ("Forwarded", "[redacted: 9 chars]", 3)
     assert warning["batch"] == [{"message": "[redacted: 9 chars]", "id": "m-1"}]
-    assert (error["data_base64"], error["reason"]) == ("[redacted: 9 chars]", "invalid_json")
+    assert (error["data_base64"], error["reason"]) == ("[redacted: 9 bytes]", "invalid_json")
     assert not any("4111" in line for line in lines.printed)
 
 
