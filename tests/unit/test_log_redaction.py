@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ class _Lines(logging.Handler):
         return [json.loads(line) for line in self.printed]
 
 
+@contextmanager
 def _capture(level: int) -> Iterator[_Lines]:
     std_logger = logging.getLogger(logger.name)
     captured = _Lines(logger.registered_formatter)
@@ -54,7 +56,8 @@ def _capture(level: int) -> Iterator[_Lines]:
 
 @pytest.fixture
 def lines() -> Iterator[_Lines]:
-    yield from _capture(logging.INFO)
+    with _capture(logging.INFO) as captured:
+        yield captured
 
 
 def test_the_functions_logger_uses_the_redacting_formatter() -> None:
@@ -119,7 +122,7 @@ def test_extra_keys_are_redacted_at_every_level_above_debug(lines: _Lines) -> No
 
 
 def test_debug_lines_are_printed_as_they_are() -> None:
-    for debug_lines in _capture(logging.DEBUG):
+    with _capture(logging.DEBUG) as debug_lines:
         logger.debug("Record rejected", extra={"data": "eyJiYXRjaCI6IDF9"})
         logger.info("Records rejected", extra={"data": "eyJiYXRjaCI6IDF9"})
         debug, info = debug_lines.documents()
