@@ -2,7 +2,7 @@
 
 The local cloud's server answers each request in its own thread (the record processor alone
 writes 8 batches at once), but moto's models read-modify-write shared state without locks. Found
-in moto 5.1 and measured in ``tests/localcloud/test_moto_concurrency.py``:
+in moto 5.2.5 (the pinned version) and measured in ``tests/localcloud/test_moto_concurrency.py``:
 
 - DynamoDB: ``StreamShard.add`` numbers a stream record ``len(items)`` before appending it, so two
   concurrent writes can share a sequence number. A GetRecords page ending on the second one
@@ -18,9 +18,9 @@ GIL anyway, so serialising its requests costs little throughput and removes ever
 once rather than one patched method at a time. There is one lock per service, named by the SigV4
 credential scope (unsigned requests share one more): a test's 5,000-item DynamoDB query must not
 hold up Kinesis or SQS, and the services' models do not share mutable state. DynamoDB Streams
-reads the table's stream records, which DynamoDB only appends to. The one request that waits, a
-long-polling ``ReceiveMessage``, releases its lock while it waits (``Queue.wait_for_messages``),
-so it never holds up other calls.
+signs as ``dynamodb``, so it shares DynamoDB's lock with the writes that append to its shards.
+The one request that waits, a long-polling ``ReceiveMessage``, releases its lock while it waits
+(``Queue.wait_for_messages``), so it never holds up other calls.
 """
 
 from __future__ import annotations
