@@ -11,9 +11,20 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
+
+from lambda_observability.powertools import logger
+
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+
+
+def logging_events(handler: HandlerT) -> HandlerT:
+    """The handler as deployed with POWERTOOLS_LOGGER_LOG_EVENT=true: Powertools logs the whole
+    event at INFO before the handler runs (the redacting formatter must hold)."""
+    return logger.inject_lambda_context(log_event=True)(handler)
 
 
 class _Collector(logging.Handler):

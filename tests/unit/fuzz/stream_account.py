@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from lambda_observability.powertools import logger
 from record_stream.handlers import process_records
 from tests.unit.fuzz.conftest import Cloud
 from tests.unit.fuzz.kinesis_cases import ItemKey, sequence_number
+from tests.unit.fuzz.log_capture import logging_events
 from tests.unit.record_stream.conftest import _reset_container_caches
 from tests.unit.record_stream.support import LambdaContext, RecordStreamAws, template_table
 
@@ -71,7 +71,7 @@ def invoke(event: dict[str, Any], log_event: bool = False) -> dict[str, Any]:
     with POWERTOOLS_LOGGER_LOG_EVENT=true, Powertools logging the whole event at INFO first)."""
     handler = process_records.lambda_handler
     if log_event:
-        handler = logger.inject_lambda_context(log_event=True)(handler)
+        handler = logging_events(handler)
     return dict(handler(event, LambdaContext()))
 
 

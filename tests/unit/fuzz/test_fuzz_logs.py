@@ -26,10 +26,9 @@ from tests.unit.fuzz.conftest import Cloud
 from tests.unit.fuzz.inbox_account import drain_input_like_lambda, fresh_inbox_queues, send_bodies
 from tests.unit.fuzz.inbox_cases import IDS, TYPES, BodyCase, Vocabulary, bodies
 from tests.unit.fuzz.kinesis_cases import DataCase, batches, kinesis_event, secret_strings
-from tests.unit.fuzz.log_capture import printed_at_info
+from tests.unit.fuzz.log_capture import logging_events, printed_at_info
 from tests.unit.fuzz.stream_account import fresh_stream_account, invoke
 from tests.unit.fuzz.tally import ScenarioTally
-from tests.unit.inbox_outbox.sqs_harness import Handler
 from tests.unit.record_stream.stream_faults import fail_calls, hold_back_items
 
 MARKER = "SeCrEt"
@@ -94,11 +93,6 @@ def test_record_data_never_reaches_info_output(
             assert data not in output
 
 
-def _logging_events(handler: Handler) -> Handler:
-    """The handler as deployed with POWERTOOLS_LOGGER_LOG_EVENT=true: the event is logged whole."""
-    return logger.inject_lambda_context(log_event=True)(handler)
-
-
 def _marked(strategy: st.SearchStrategy[str], limit: int) -> st.SearchStrategy[str]:
     return strategy.map(lambda text: f"{MARKER}{text}"[:limit])
 
@@ -122,7 +116,7 @@ def test_message_bodies_never_reach_info_output(cloud: Cloud, cases: list[BodyCa
         send_bodies(sqs, queues.input.url, [case.body for case in cases])
         with printed_at_info(logger) as printed:
             log = drain_input_like_lambda(
-                sqs, queues, max_polls=6 * len(cases) + 5, handler=_logging_events(lambda_handler)
+                sqs, queues, max_polls=6 * len(cases) + 5, handler=logging_events(lambda_handler)
             )
         output = "\n".join(printed)
         tally.record("inbox logs at INFO", _log_tally(cases, log.invocations, printed))
