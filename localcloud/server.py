@@ -7,7 +7,8 @@ local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=
 Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
-then one request at a time (``localcloud.moto_serial``: moto is not thread-safe).
+then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then one request
+at a time (``localcloud.moto_serial``: moto is not thread-safe).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
 from localcloud.moto_serial import SerializedMoto
 from localcloud.specs import Invoker
+from localcloud.sqs_message_rules import SqsMessageRules
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +188,7 @@ class LocalCloudServer:
         self.faults = faults or FaultRegistry()
         # Faults outside the lock: a delay fault must not hold up every other caller.
         self.middleware = LambdaInvokeMiddleware(
-            FaultMiddleware(SerializedMoto(CachingDispatcher()), self.faults)
+            FaultMiddleware(SqsMessageRules(SerializedMoto(CachingDispatcher())), self.faults)
         )
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

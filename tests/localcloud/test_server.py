@@ -164,3 +164,24 @@ def test_a_response_over_lambdas_limit_fails_the_invoke(lambda_client: Any) -> N
     assert len(payload) == RESPONSE_BYTES - 2
     assert over["FunctionError"] == "Unhandled"
     assert error == RESPONSE_TOO_LARGE_ERROR
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\ufffe", "\uffff"])
+def test_sqs_refuses_characters_outside_its_set_as_aws_does(
+    local_server: LocalCloudServer, character: str
+) -> None:
+    sqs = boto3.client("sqs", endpoint_url=local_server.url, region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName="character-rules")["QueueUrl"]
+    try:
+        with pytest.raises(ClientError) as raised:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=f"ok{character}")
+        sqs.send_message(QueueUrl=queue_url, MessageBody="tab\t nl\n cr\r \ud7ff \ue000 \U0010ffff")
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    finally:
+        sqs.delete_queue(QueueUrl=queue_url)
+
+    error = raised.value.response
+    assert error["Error"]["Code"] == "InvalidMessageContents"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert f"'#x{ord(character):X}'" in error["Error"]["Message"]
+    assert [m["Body"] for m in received] == ["tab\t nl\n cr\r \ud7ff \ue000 \U0010ffff"]
