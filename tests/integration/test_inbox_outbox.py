@@ -156,3 +156,16 @@ def test_a_body_sqs_refuses_is_413_and_never_delivered(
     outbox.wait_for({f"{unique}-after"})
 
     assert f"{unique}-padded" not in outbox.seen
+
+
+def test_a_message_with_characters_sqs_refuses_raw_is_still_delivered(
+    api: SignedApi, outbox: OutboxReader, unique: str
+) -> None:
+    # Escaped in the POST body, U+FFFF is ASCII to SQS; parsed, it is a character SQS refuses, so
+    # the function must forward it escaped too, or every retry fails and it ends in the DLQ.
+    body = {"id": f"{unique}-nonchar", "message": "a\uffffb\ufffe"}
+    _post(api, body)
+
+    received = outbox.wait_for({body["id"]})
+
+    assert received[body["id"]]["message"] == body["message"]
