@@ -24,9 +24,11 @@ front's SQS integration uses it).
 Which requests: by default only those a *function* makes (``source="functions"``): the worker's
 boto3 puts ``exec-env/AWS_Lambda_python3.x`` (from ``AWS_EXECUTION_ENV``) in its User-Agent, and
 nothing else does - not the event source pollers, the API front or a test's own client. So a
-scenario's reads never fail. ``source="any"`` targets every caller. ``match`` narrows a rule to
-requests whose body contains a substring (a queue URL, a key); ``max_hits`` bounds how often it
-fires.
+scenario's reads never fail. ``source="api"`` targets the API front's integration calls instead
+(they carry ``User-Agent: AmazonAPIGateway_{api id}``, as API Gateway's do): a throttled, failing
+or missing queue behind ``POST /inbox``. ``source="any"`` targets every caller. ``match`` narrows
+a rule to requests whose body contains a substring (a queue URL, a key); ``max_hits`` bounds how
+often it fires.
 
 Randomness comes from one ``random.Random(seed)`` per registry: a given seed gives the same
 sequence of decisions (which request gets which decision still depends on thread scheduling).
@@ -60,13 +62,15 @@ from localcloud.specs import DeployedStack
 log = logging.getLogger(__name__)
 
 FaultKind = Literal["unprocessed", "throttle", "error", "delay"]
-FaultSource = Literal["functions", "any"]
+FaultSource = Literal["functions", "api", "any"]
 KINDS: tuple[str, ...] = ("unprocessed", "throttle", "error", "delay")
-SOURCES: tuple[str, ...] = ("functions", "any")
+SOURCES: tuple[str, ...] = ("functions", "api", "any")
 
 CONTROL_PATH = "/_localcloud/faults"
 # botocore's User-Agent carries AWS_EXECUTION_ENV as exec-env/...; only workers set it.
 FUNCTION_USER_AGENT_MARK = "exec-env/AWS_Lambda_"
+# The API front's integration calls, like API Gateway's, say User-Agent: AmazonAPIGateway_{api id}.
+API_USER_AGENT_MARK = "AmazonAPIGateway_"
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -172,6 +176,7 @@ class AwsCall:
     protocol: Literal["json", "query", "other"]
     body: bytes
     from_function: bool
+    from_api: bool = False
 
     @property
     def text(self) -> str:
@@ -252,6 +257,8 @@ def _matches(rule: FaultRule, call: AwsCall) -> bool:
     if rule.operation not in ("*", call.operation):
         return False
     if rule.source == "functions" and not call.from_function:
+        return False
+    if rule.source == "api" and not call.from_api:
         return False
     return rule.match is None or rule.match in call.text
 
@@ -420,6 +427,7 @@ class FaultMiddleware:
             protocol=cast("Literal['json', 'query', 'other']", protocol),
             body=body,
             from_function=FUNCTION_USER_AGENT_MARK in environ.get("HTTP_USER_AGENT", ""),
+            from_api=environ.get("HTTP_USER_AGENT", "").startswith(API_USER_AGENT_MARK),
         )
 
     def _unprocessed(

@@ -3,10 +3,12 @@
 moto's own Invoke needs Docker (without it: ``FunctionError: Handled`` and a docker error), so a
 WSGI middleware answers ``POST /2015-03-31/functions/{name}/invocations`` for the functions the
 local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=Tail`` ->
-``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204). Everything else,
+``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204); a payload over
+Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
-then one request at a time (``localcloud.moto_serial``: moto is not thread-safe).
+then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then one request
+at a time (``localcloud.moto_serial``: moto is not thread-safe).
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
+from localcloud.functions.limits import RequestTooLarge, check_request_size
 from localcloud.moto_serial import SerializedMoto
 from localcloud.specs import Invoker
+from localcloud.sqs_message_rules import SqsMessageRules
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +105,15 @@ class LambdaInvokeMiddleware:
     ) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
+        invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
+        try:
+            check_request_size(
+                len(body), "Event" if invocation_type == "Event" else "RequestResponse"
+            )
+        except RequestTooLarge as too_large:
+            return _error(
+                start_response, "413 Request Entity Too Large", too_large.error_type, str(too_large)
+            )
         try:
             event = json.loads(body) if body.strip() else {}
         except ValueError:
@@ -110,7 +123,6 @@ class LambdaInvokeMiddleware:
                 "InvalidRequestContentException",
                 "Could not parse request body into json",
             )
-        invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
         if invocation_type == "DryRun":
             start_response("204 No Content", [("Content-Length", "0")])
             return [b""]
@@ -120,7 +132,12 @@ class LambdaInvokeMiddleware:
             ).start()
             start_response("202 Accepted", [("Content-Length", "0")])
             return [b""]
-        result = invoker.invoke(name, event)
+        try:
+            result = invoker.invoke(name, event)
+        except RequestTooLarge as too_large:  # the event as the invoker measures it
+            return _error(
+                start_response, "413 Request Entity Too Large", too_large.error_type, str(too_large)
+            )
         headers = {"X-Amz-Executed-Version": "$LATEST"}
         if result.function_error:
             # Lambda reports every runtime failure (timeouts and crashes too) as Unhandled.
@@ -171,7 +188,7 @@ class LocalCloudServer:
         self.faults = faults or FaultRegistry()
         # Faults outside the lock: a delay fault must not hold up every other caller.
         self.middleware = LambdaInvokeMiddleware(
-            FaultMiddleware(SerializedMoto(CachingDispatcher()), self.faults)
+            FaultMiddleware(SqsMessageRules(SerializedMoto(CachingDispatcher())), self.faults)
         )
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

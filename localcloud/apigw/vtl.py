@@ -8,6 +8,10 @@ Semantics follow the Java runtime API Gateway uses: ``urlEncode`` is ``java.net.
 (space -> ``+``, ``*`` kept, ``~`` encoded), ``escapeJavaScript`` is commons-lang's (escapes ``'``,
 ``"``, ``/``, ``\\`` and every non-ASCII UTF-16 unit as ``\\uXXXX``), maps print as ``{k=v}``.
 JSONPath results: one match -> the value, several -> a list, none -> null.
+
+Integration response templates (``render_response``) may also set
+``$context.responseOverride.status`` and ``$context.responseOverride.header.<name>``, which
+API Gateway applies to the method response instead of the selected integration response's.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
@@ -199,9 +204,62 @@ def render(
     context: Mapping[str, Any] | None = None,
     stage_variables: Mapping[str, str] | None = None,
 ) -> str:
+    return _merge(template, input_, to_vtl(context or {}), stage_variables)
+
+
+@dataclass(frozen=True)
+class ResponseOverride:
+    """What a response template set in ``$context.responseOverride``."""
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def render_response(
+    template: str,
+    *,
+    input_: VtlInput,
+    context: Mapping[str, Any] | None = None,
+    stage_variables: Mapping[str, str] | None = None,
+) -> tuple[str, ResponseOverride]:
+    """An integration response template: the body and the overrides it set.
+
+    A status that is not a number from 100 to 599 is treated as a template error (a 500): the
+    client never gets a status line that does not exist.
+    """
+    namespace_context = to_vtl(context or {})
+    override = VtlMap({"header": VtlMap()})
+    namespace_context["responseOverride"] = override
+    body = _merge(template, input_, namespace_context, stage_variables)
+    status: int | None = None
+    raw_status = override.get("status")
+    if raw_status is not None and str(raw_status).strip():
+        try:
+            status = int(str(raw_status).strip())
+        except ValueError:
+            raise TemplateError(
+                f"responseOverride.status is not a number: {raw_status!r}"
+            ) from None
+        if not 100 <= status <= 599:
+            raise TemplateError(f"responseOverride.status out of range: {status}")
+    raw_headers = override.get("header")
+    headers = (
+        {str(name): _java_string(value) for name, value in raw_headers.items()}
+        if isinstance(raw_headers, Mapping)
+        else {}
+    )
+    return body, ResponseOverride(status, headers)
+
+
+def _merge(
+    template: str,
+    input_: VtlInput | None,
+    context: VtlMap,
+    stage_variables: Mapping[str, str] | None,
+) -> str:
     namespace: dict[str, Any] = {
         "util": VtlUtil(),
-        "context": to_vtl(context or {}),
+        "context": context,
         "stageVariables": VtlMap(stage_variables or {}),
     }
     if input_ is not None:

@@ -14,7 +14,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+from localcloud.functions.limits import SYNC_REQUEST_BYTES
+
+MAX_PAYLOAD_BYTES = SYNC_REQUEST_BYTES
 # '{"Records": [' + ']}' around the records, and ', ' between them.
 _ENVELOPE_BYTES = len('{"Records": []}')
 _SEPARATOR_BYTES = 2

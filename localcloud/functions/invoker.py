@@ -2,7 +2,8 @@
 
 Implements ``localcloud.specs.Invoker`` (synchronous RequestResponse invokes) for the ESM
 pollers, the API front, the server's Invoke route and the CLI. Functions are found by physical
-name, ARN (qualifier ignored) or logical id.
+name, ARN (qualifier ignored) or logical id. An event over Lambda's 6 MB synchronous limit raises
+``RequestTooLarge`` before any worker sees it (``localcloud.functions.limits``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from localcloud.config import ACCOUNT_ID, DEFAULT_POOL_SIZE
 from localcloud.functions.environment import worker_environment
+from localcloud.functions.limits import check_request_size, payload_size
 from localcloud.functions.pool import WorkerPool
 from localcloud.functions.worker import WorkerResult
 from localcloud.specs import FunctionSpec, InvokeResult
@@ -77,6 +79,7 @@ class LocalInvoker:
 
     def invoke(self, function_name: str, event: Any) -> InvokeResult:
         spec = self.resolve(function_name)
+        check_request_size(payload_size(event), "RequestResponse")
         request_id = str(uuid.uuid4())
         with self._pools[spec.function_name].worker() as worker:
             result: WorkerResult = worker.invoke(request_id, event, self.function_arn(spec))

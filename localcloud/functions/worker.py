@@ -6,7 +6,8 @@ Failures map to what Lambda reports:
 - handler raised -> ``Unhandled`` with the runtime's error document;
 - deadline passed -> ``Timeout`` (``Sandbox.Timedout``), worker killed;
 - worker died (``os._exit``, a signal) -> ``Crash`` (``Runtime.ExitError``);
-- resident memory above MemorySize -> ``Crash`` (``Runtime.OutOfMemory``), worker killed.
+- resident memory above MemorySize -> ``Crash`` (``Runtime.OutOfMemory``), worker killed;
+- a response over Lambda's 6 MB -> ``Unhandled`` (``Function.ResponseSizeTooLarge``).
 Memory is watched from outside (``/proc/<pid>/statm`` every few ms while an invoke runs, plus the
 worker's own peak RSS after it), because ``RLIMIT_AS`` counts virtual memory and breaks Python
 threads long before the resident set reaches the limit.
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from localcloud.functions import worker_main
+from localcloud.functions.limits import RESPONSE_TOO_LARGE_ERROR, response_too_large
 from localcloud.specs import FunctionSpec
 
 WORKER_PROGRAM = Path(worker_main.__file__).resolve()
@@ -201,9 +203,14 @@ class Worker:
         if response["peak_rss_mb"] > self.spec.memory_mb:
             self.kill()
             return self._out_of_memory(request_id, response["peak_rss_mb"], started)
+        payload_text: str = response["payload"]  # ASCII: the worker writes ensure_ascii JSON
+        if response["ok"] and response_too_large(len(payload_text)):
+            return WorkerResult(
+                "error", dict(RESPONSE_TOO_LARGE_ERROR), response["duration_ms"], self._take_log()
+            )
         return WorkerResult(
             "ok" if response["ok"] else "error",
-            json.loads(response["payload"]),
+            json.loads(payload_text),
             response["duration_ms"],
             self._take_log(),
         )

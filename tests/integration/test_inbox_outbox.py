@@ -136,3 +136,36 @@ def test_malformed_marked_message_reaches_the_dlq_and_neighbours_the_outbox(
     assert len(dead) == 1
     assert json.loads(dead[0]["Body"])["type"] == "malformed"
     assert poison not in outbox.seen
+
+
+def test_a_body_sqs_refuses_is_413_and_never_delivered(
+    api: SignedApi, outbox: OutboxReader, unique: str
+) -> None:
+    # Valid JSON padded with 2 MB of whitespace: under API Gateway's 10 MB, over SQS's 1 MiB.
+    refused = json.dumps({"id": f"{unique}-padded", "message": "too big once padded"})
+    response = api.request(
+        "POST",
+        "/inbox",
+        data=refused.encode() + b" " * 2_000_000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["message"]
+
+    _post(api, {"id": f"{unique}-after", "message": "sent after the refused one"})
+    outbox.wait_for({f"{unique}-after"})
+
+    assert f"{unique}-padded" not in outbox.seen
+
+
+def test_a_message_with_characters_sqs_refuses_raw_is_still_delivered(
+    api: SignedApi, outbox: OutboxReader, unique: str
+) -> None:
+    # Escaped in the POST body, U+FFFF is ASCII to SQS; parsed, it is a character SQS refuses, so
+    # the function must forward it escaped too, or every retry fails and it ends in the DLQ.
+    body = {"id": f"{unique}-nonchar", "message": "a\uffffb\ufffe"}
+    _post(api, body)
+
+    received = outbox.wait_for({body["id"]})
+
+    assert received[body["id"]]["message"] == body["message"]

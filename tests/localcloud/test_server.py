@@ -14,6 +14,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud.functions.invoker import LocalInvoker
+from localcloud.functions.limits import (
+    ASYNC_REQUEST_BYTES,
+    RESPONSE_BYTES,
+    RESPONSE_TOO_LARGE_ERROR,
+    SYNC_REQUEST_BYTES,
+)
 from localcloud.server import LocalCloudServer
 from localcloud.specs import FunctionSpec
 
@@ -98,3 +104,84 @@ def test_non_invoke_requests_still_reach_moto(local_server: LocalCloudServer) ->
     s3 = boto3.client("s3", endpoint_url=local_server.url, region_name="us-east-1")
     s3.create_bucket(Bucket="server-test-bucket")
     assert "server-test-bucket" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def _event_of_size(size: int) -> bytes:
+    """A ``print`` event whose JSON text is exactly ``size`` bytes."""
+    skeleton = json.dumps({"action": "print", "text": "at-limit", "pad": ""})
+    payload = json.dumps(
+        {"action": "print", "text": "at-limit", "pad": "p" * (size - len(skeleton))}
+    )
+    assert len(payload) == size
+    return payload.encode()
+
+
+@pytest.mark.parametrize(
+    ("invocation_type", "limit", "accepted_status"),
+    [("RequestResponse", SYNC_REQUEST_BYTES, 200), ("Event", ASYNC_REQUEST_BYTES, 202)],
+)
+def test_a_request_over_lambdas_limit_is_413_and_never_runs(
+    lambda_client: Any,
+    caplog: pytest.LogCaptureFixture,
+    invocation_type: str,
+    limit: int,
+    accepted_status: int,
+) -> None:
+    caplog.set_level(logging.INFO, logger="localcloud.function")
+    with pytest.raises(ClientError) as raised:
+        lambda_client.invoke(
+            FunctionName="served-probe",
+            InvocationType=invocation_type,
+            Payload=_event_of_size(limit + 1),
+        )
+    at_limit = lambda_client.invoke(
+        FunctionName="served-probe", InvocationType=invocation_type, Payload=_event_of_size(limit)
+    )
+    deadline = time.monotonic() + 10  # an Event invoke runs on after the 202
+    printed = ["[served-probe] at-limit"]
+    while time.monotonic() < deadline and printed[0] not in [
+        r.getMessage() for r in caplog.records
+    ]:
+        time.sleep(0.05)
+
+    assert at_limit["StatusCode"] == accepted_status
+    # Only the invoke at the limit ran.
+    assert [r.getMessage() for r in caplog.records].count(printed[0]) == 1
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert error["Error"]["Code"] == "RequestEntityTooLargeException"
+    assert error["Error"]["Message"] == (
+        f"{limit + 1} byte payload is too large for the {invocation_type} invocation type "
+        f"(limit {limit} bytes)"
+    )
+
+
+def test_a_response_over_lambdas_limit_fails_the_invoke(lambda_client: Any) -> None:
+    at_limit, payload = _invoke(lambda_client, {"action": "respond", "bytes": RESPONSE_BYTES})
+    over, error = _invoke(lambda_client, {"action": "respond", "bytes": RESPONSE_BYTES + 1})
+
+    assert "FunctionError" not in at_limit
+    assert len(payload) == RESPONSE_BYTES - 2
+    assert over["FunctionError"] == "Unhandled"
+    assert error == RESPONSE_TOO_LARGE_ERROR
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\ufffe", "\uffff"])
+def test_sqs_refuses_characters_outside_its_set_as_aws_does(
+    local_server: LocalCloudServer, character: str
+) -> None:
+    sqs = boto3.client("sqs", endpoint_url=local_server.url, region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName="character-rules")["QueueUrl"]
+    try:
+        with pytest.raises(ClientError) as raised:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=f"ok{character}")
+        sqs.send_message(QueueUrl=queue_url, MessageBody="tab\t nl\n cr\r \ud7ff \ue000 \U0010ffff")
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    finally:
+        sqs.delete_queue(QueueUrl=queue_url)
+
+    error = raised.value.response
+    assert error["Error"]["Code"] == "InvalidMessageContents"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert f"'#x{ord(character):X}'" in error["Error"]["Message"]
+    assert [m["Body"] for m in received] == ["tab\t nl\n cr\r \ud7ff \ue000 \U0010ffff"]

@@ -10,8 +10,14 @@ all, ``NEVER`` answers 415 ``{"message": "Unsupported Media Type"}``. ``requestP
 Out: the integration response is selected by matching each pattern against the service's HTTP
 status code (``default`` when none matches, exactly as API Gateway does: with only ``default``, a
 service error still answers that response's status). Its ``application/json`` template (else the
-first) renders with ``$input`` over the service's JSON answer. ``responseParameters`` set
-``method.response.header.*`` from literals or ``integration.response.header.*``.
+first) renders with ``$input`` over the service's JSON answer; what it sets in
+``$context.responseOverride`` (status, headers) wins over the selected response, as on AWS. So a
+template can tell a caller's fault from the service's own by the error code in the body, which the
+status pattern cannot see. ``responseParameters`` set ``method.response.header.*`` from literals or
+``integration.response.header.*``.
+
+The service call carries ``User-Agent: AmazonAPIGateway_{api id}`` (what API Gateway sends to its
+integrations), so the local cloud's fault rules can target the API front's calls.
 
 Supported services: ``sqs`` (moto). Others are a configuration error (500), logged.
 """
@@ -34,12 +40,13 @@ from localcloud.apigw.integrations.base import (
     ServiceUri,
     parse_service_uri,
 )
-from localcloud.apigw.vtl import TemplateError, VtlInput, render
+from localcloud.apigw.vtl import TemplateError, VtlInput, render, render_response
 
 LOGGER = logging.getLogger(__name__)
 
 DEFAULT_MEDIA_TYPE = "application/json"
 DEFAULT_TIMEOUT_MS = 29_000  # API Gateway's maximum integration timeout
+USER_AGENT_PREFIX = "AmazonAPIGateway_"
 
 
 class Service(Protocol):
@@ -174,6 +181,7 @@ class AwsServiceIntegration:
         else:
             payload = self._render(call, template, VtlInput(body_text, params)).encode("utf-8")
         headers, query = _integration_request_parts(call)
+        headers.append(("User-Agent", f"{USER_AGENT_PREFIX}{call.context.get('apiId', '')}"))
         if query:
             uri = ServiceUri(
                 uri.region,
@@ -228,9 +236,27 @@ class AwsServiceIntegration:
             else next(iter(templates))
         )
         template = templates.get(content_type)
-        if template is None:
-            body = answer.body
-        else:
-            body = self._render(call, template, VtlInput(answer.body, params))
         headers = [("Content-Type", content_type), *_response_headers(selected, answer)]
-        return ApiResponse(status, headers, body.encode("utf-8"))
+        if template is None:
+            return ApiResponse(status, headers, answer.body.encode("utf-8"))
+        try:
+            body, override = render_response(
+                template, input_=VtlInput(answer.body, params), context=call.context
+            )
+        except TemplateError:
+            LOGGER.exception("%s: response mapping template failed", call.route.key)
+            raise internal_error(500) from None
+        if override.headers:
+            overridden = {name.lower() for name in override.headers}
+            headers = [(k, v) for k, v in headers if k.lower() not in overridden]
+            headers.extend(override.headers.items())
+        final_status = override.status or status
+        if final_status >= 500:  # the service's error document, for whoever operates the API
+            LOGGER.warning(
+                "%s: the integration answered %s (%s), the client gets %s",
+                call.route.key,
+                answer.status,
+                answer.body[:1000],
+                final_status,
+            )
+        return ApiResponse(final_status, headers, body.encode("utf-8"))

@@ -5,7 +5,9 @@ moto routes a request to SQS only when it carries a SigV4 Authorization header s
 (unsigned, it lands in S3), so the request is signed with botocore and the local credentials, as
 API Gateway signs with the integration's role. moto answers the query protocol in XML; real SQS
 answers API Gateway in JSON (``{"SendMessageResponse": {"SendMessageResult": {...},
-"ResponseMetadata": {...}}}``), so the XML is converted to that shape for the response templates.
+"ResponseMetadata": {...}}}``; errors ``{"Error": {"Code", "Message", "Type"}, "RequestId"}``)
+unless the integration request asks for ``Accept: application/xml``, so the XML is converted to
+that shape for the response templates, except when XML was asked for.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ def query_xml_to_json(xml_text: str) -> str:
     return json.dumps(document, ensure_ascii=False)
 
 
+def _asks_for_xml(headers: list[tuple[str, str]]) -> bool:
+    accept = ",".join(value for name, value in headers if name.lower() == "accept").lower()
+    return "xml" in accept and "json" not in accept
+
+
 class SqsService:
     def __init__(
         self,
@@ -101,6 +108,8 @@ class SqsService:
         except urllib3.exceptions.HTTPError as error:
             raise IntegrationUnavailable(str(error)) from error
         text = answer.data.decode("utf-8", errors="replace")
+        if _asks_for_xml(headers):
+            return ServiceResponse(answer.status, dict(answer.headers.items()), text)
         try:
             document = query_xml_to_json(text) if text.lstrip().startswith("<") else text
         except ET.ParseError:

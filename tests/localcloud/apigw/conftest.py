@@ -1,5 +1,6 @@
-"""Fixtures of the API front tests: one real moto server (the inbox queue, the REST API put from
-the template's DefinitionBody) and one ApiFront on a free port per test process."""
+"""Fixtures of the API front tests: the local cloud's moto server (with its fault injection; the
+inbox queue, the REST API put from the template's DefinitionBody) and one ApiFront on a free port
+per test process."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
+import requests
 
 from localcloud.apigw.front import ApiFront
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from localcloud.server import LocalCloudServer
 from localcloud.specs import RestApiSpec
 from tests.localcloud.apigw.apigw_support import (
     QUEUE_NAME,
@@ -27,11 +29,8 @@ from tests.localcloud.apigw.apigw_support import (
 
 
 @pytest.fixture(scope="session")
-def deployed() -> Iterator[Deployed]:
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    endpoint_url = f"http://{host}:{port}"
+def deployed(local_server: LocalCloudServer) -> Iterator[Deployed]:
+    endpoint_url = local_server.url
     queue_url = aws_client("sqs", endpoint_url).create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
     definition = inbox_outbox_definition()
     apigateway = aws_client("apigateway", endpoint_url)
@@ -52,12 +51,13 @@ def deployed() -> Iterator[Deployed]:
     front.start()
     yield Deployed(endpoint_url, api_id, queue_url, front, function)
     front.stop()
-    moto.stop()
 
 
 @pytest.fixture
 def api(deployed: Deployed) -> Iterator[Deployed]:
-    """The deployed API with a fresh function double and an empty input queue per test."""
+    """The deployed API with a fresh function double, an empty input queue and no fault rules
+    per test."""
+    requests.delete(f"{deployed.endpoint_url}/_localcloud/faults", timeout=10).raise_for_status()
     deployed.function.calls.clear()
     deployed.function.answer = FunctionDouble().answer
     take_messages(aws_client("sqs", deployed.endpoint_url), deployed.queue_url)

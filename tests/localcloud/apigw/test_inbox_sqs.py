@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from tests.localcloud.apigw.apigw_support import Deployed, send, take_messages
+from localcloud.apigw.integrations.base import parse_service_uri
+from localcloud.apigw.integrations.sqs import SqsService
+from localcloud.config import ACCESS_KEY_ID, ACCOUNT_ID, SECRET_ACCESS_KEY
+from tests.localcloud.apigw.apigw_support import (
+    QUEUE_NAME,
+    REGION,
+    Deployed,
+    send,
+    take_messages,
+)
 
 
 @pytest.mark.parametrize(
@@ -117,19 +126,6 @@ def test_no_content_type_counts_as_json(api: Deployed, sqs: Any) -> None:
     assert json.loads(take_messages(sqs, api.queue_url)[0]["Body"]) == {"id": "nct", "message": "m"}
 
 
-def test_a_missing_queue_answers_the_default_integration_response(api: Deployed, sqs: Any) -> None:
-    # API Gateway selects integration responses by status pattern; with only "default", an SQS
-    # error still renders the 200 template (with no message id): faithful, if unhelpful.
-    sqs.delete_queue(QueueUrl=api.queue_url)
-    try:
-        response = send("POST", f"{api.base_url}/inbox", json_body={"id": "gone", "message": "m"})
-    finally:
-        sqs.create_queue(QueueName=api.queue_url.rsplit("/", 1)[1])
-
-    assert response.status_code == 200, response.text
-    assert response.json() == {"messageId": ""}
-
-
 def test_concurrent_posts_each_arrive_once(api: Deployed, sqs: Any) -> None:
     bodies = [{"id": f"c-{i}", "message": f"concurrent {i} ✓"} for i in range(8)]
 
@@ -143,3 +139,22 @@ def test_concurrent_posts_each_arrive_once(api: Deployed, sqs: Any) -> None:
     received = take_messages(sqs, api.queue_url)
     assert {m["MessageId"] for m in received} == ids
     assert sorted(json.loads(m["Body"])["id"] for m in received) == sorted(b["id"] for b in bodies)
+
+
+@pytest.mark.parametrize(("accept", "xml"), [(None, False), ("application/xml", True)])
+def test_sqs_answers_json_unless_the_integration_asks_for_xml(
+    api: Deployed, accept: str | None, xml: bool
+) -> None:
+    service = SqsService(api.endpoint_url, REGION, (ACCESS_KEY_ID, SECRET_ACCESS_KEY))
+    headers = [("Content-Type", "application/x-www-form-urlencoded")]
+    if accept:
+        headers.append(("Accept", accept))
+    uri = parse_service_uri(f"arn:aws:apigateway:{REGION}:sqs:path/{ACCOUNT_ID}/{QUEUE_NAME}")
+
+    answer = service.call(uri, "POST", headers, b"Action=SendMessage&MessageBody=x", 10)
+
+    assert answer.status == 200
+    if xml:
+        assert "<MessageId>" in answer.body
+    else:
+        assert json.loads(answer.body)["SendMessageResponse"]["SendMessageResult"]["MessageId"]

@@ -7,7 +7,15 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from localcloud.apigw.vtl import TemplateError, VtlInput, VtlUtil, escape_javascript, render
+from localcloud.apigw.vtl import (
+    ResponseOverride,
+    TemplateError,
+    VtlInput,
+    VtlUtil,
+    escape_javascript,
+    render,
+    render_response,
+)
 from tests.localcloud.apigw.apigw_support import inbox_outbox_definition
 
 UTIL = VtlUtil()
@@ -123,3 +131,59 @@ def test_the_inbox_templates_round_trip_through_a_form_body() -> None:
         "MessageBody": [payload],
     }
     assert json.loads(reply) == {"messageId": "m-1"}
+
+
+def test_a_response_template_overrides_status_and_headers() -> None:
+    body, override = render_response(
+        "#set($context.responseOverride.status = 413)"
+        "#set($context.responseOverride.header.Retry-After = '3')"
+        '{"id": "$context.requestId"}',
+        input_=VtlInput("", {}),
+        context={"requestId": "r-1"},
+    )
+
+    assert json.loads(body) == {"id": "r-1"}
+    assert override == ResponseOverride(413, {"Retry-After": "3"})
+
+
+def test_a_response_template_without_overrides_sets_none() -> None:
+    assert render_response("x", input_=VtlInput("", {}))[1] == ResponseOverride()
+
+
+@pytest.mark.parametrize("status", ["'abc'", "99", "600"])
+def test_an_override_status_that_is_no_status_is_a_template_error(status: str) -> None:
+    with pytest.raises(TemplateError):
+        render_response(
+            f"#set($context.responseOverride.status = {status})", input_=VtlInput("", {})
+        )
+
+
+def _inbox_reply(pattern: str, answer: object) -> tuple[object, ResponseOverride]:
+    integration = inbox_outbox_definition()["paths"]["/inbox"]["post"][
+        "x-amazon-apigateway-integration"
+    ]
+    template = integration["responses"][pattern]["responseTemplates"]["application/json"]
+    body, override = render_response(template, input_=VtlInput(json.dumps(answer), {}))
+    return json.loads(body), override
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{}, {"SendMessageResponse": {"SendMessageResult": {}}}, {"Error": {"Code": "X"}}],
+    ids=["empty", "no-message-id", "an-error"],
+)
+def test_the_inbox_200_template_answers_500_without_a_message_id(answer: object) -> None:
+    assert _inbox_reply("default", answer) == (
+        {"message": "Internal server error"},
+        ResponseOverride(500),
+    )
+
+
+def test_the_inbox_4xx_template_keeps_quotes_in_sqs_reasons_valid_json() -> None:
+    reason = "Invalid binary character '#x0' in \"body\" \\ /"
+    document, override = _inbox_reply(
+        "4\\d{2}", {"Error": {"Code": "InvalidMessageContents", "Message": reason}}
+    )
+
+    assert document == {"message": "Message has characters SQS does not accept", "detail": reason}
+    assert override.status == 400

@@ -22,7 +22,8 @@ from inbox_outbox.logic.failure_visibility import (
 )
 from inbox_outbox.logic.inbox_messages import MalformedMessageError, reject_poison_type
 from inbox_outbox.logic.outbox_items import to_outbox_item, to_outbox_page
-from inbox_outbox.models import InboxMessage
+from inbox_outbox.logic.sqs_body import outbox_body
+from inbox_outbox.models import InboxMessage, OutboxMessage
 
 BACKOFF = RetryBackoff(base_s=5, max_s=120)
 THROTTLED = ClientError({"Error": {"Code": "ThrottlingException"}}, "SendMessage")
@@ -167,3 +168,41 @@ def test_check_output_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECEIVE_WAIT_SECONDS", "21")
     with pytest.raises(ConfigError, match="RECEIVE_WAIT_SECONDS"):
         CheckOutputConfig.from_env()
+
+
+# SQS's allowed set, written out independently of the module under test.
+_SQS_ALLOWED = {0x9, 0xA, 0xD}
+
+
+def _sqs_accepts(text: str) -> bool:
+    return all(
+        ord(c) in _SQS_ALLOWED
+        or 0x20 <= ord(c) <= 0xD7FF
+        or 0xE000 <= ord(c) <= 0xFFFD
+        or 0x10000 <= ord(c) <= 0x10FFFF
+        for c in text
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a\uffffb", "\ufffe", "ctl \x00\x01\x1f\x7f", "fine: é ✓ 🚀 \u2028 \ud7ff \ue000"],
+    ids=["U+FFFF", "U+FFFE", "controls", "allowed"],
+)
+def test_outbox_body_holds_only_characters_sqs_accepts_and_reads_back(text: str) -> None:
+    message = OutboxMessage(
+        id="i",
+        message=text,
+        type=None,
+        received_at="2026-01-01T00:00:00Z",  # type: ignore[arg-type]  # parsed by pydantic
+        inbox_message_id="m",
+    )
+
+    body = outbox_body(message)
+
+    assert _sqs_accepts(body)
+    assert OutboxMessage.model_validate_json(body) == message
+    if _sqs_accepts(message.model_dump_json()):  # nothing to escape: the body is unchanged
+        assert body == message.model_dump_json()
+    else:
+        assert body != message.model_dump_json()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inbox_outbox.dal.sqs_client import sqs_client
+from inbox_outbox.logic.sqs_body import outbox_body
 from inbox_outbox.models import OutboxMessage
 
 
@@ -20,7 +21,7 @@ class ReceivedMessage:
 
 def send_outbox_message(queue_url: str, message: OutboxMessage) -> str:
     """Send one message to the output queue; returns its SQS MessageId."""
-    response = sqs_client().send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json())
+    response = sqs_client().send_message(QueueUrl=queue_url, MessageBody=outbox_body(message))
     return response["MessageId"]
 
 

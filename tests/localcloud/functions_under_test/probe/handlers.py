@@ -1,4 +1,5 @@
-"""Handlers that do what the event asks: echo, raise, sleep, crash, allocate, print, call AWS."""
+"""Handlers that do what the event asks: echo, raise, sleep, crash, allocate, print, call AWS,
+answer N bytes (directly, or as an API Gateway proxy response)."""
 
 from __future__ import annotations
 
@@ -46,8 +47,16 @@ def lambda_handler(event: dict[str, Any], context: Any) -> Any:
         return {"printed": True}
     if action == "not-json":
         return {"value": object()}
+    if action == "respond":  # a JSON string of exactly event["bytes"] bytes
+        return "x" * (event["bytes"] - 2)
     if action == "list-queues":
         import boto3  # noqa: PLC0415 - only here: keeps the other cold starts short
 
         return boto3.client("sqs").list_queues().get("QueueUrls", [])
     raise NotImplementedError(action)
+
+
+def proxy_handler(event: dict[str, Any], context: Any) -> Any:
+    """A Lambda proxy response whose body has ``?bytes=N`` bytes."""
+    size = int((event.get("queryStringParameters") or {}).get("bytes", "0"))
+    return {"statusCode": 200, "body": "x" * size}
