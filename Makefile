@@ -65,9 +65,10 @@ lint: venv  ## ruff, mypy, sam validate --lint, checkov
 
 # Two pytest processes on purpose: `mock_aws` resets moto's in-process backends when it exits,
 # and the local-cloud tests run moto servers in-process, so the two must not share a process.
-unit: venv  ## unit tests (moto), then the local cloud's own tests
-	$(BIN)/pytest -q -n 2 --dist loadfile tests/unit --ignore=tests/unit/fuzz
-	$(BIN)/pytest -q -n 2 --dist loadfile tests/unit/fuzz  # prints one summary line per property
+# tests/unit runs in random order (pytest-randomly prints the seed; `-p randomly
+# --randomly-seed=N` replays it): each test sets and restores the state it uses.
+unit: venv  ## unit tests (moto) in random order, then the local cloud's own tests
+	$(BIN)/pytest -q -n 2 -p randomly tests/unit  # prints one summary line per fuzz property
 	$(BIN)/pytest -q -n 2 --dist loadfile tests/localcloud
 
 integration: venv  ## integration suite against a freshly started local cloud

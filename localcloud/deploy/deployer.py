@@ -1,8 +1,9 @@
 """Deploy a SAM template onto a moto server and describe the result as a DeployedStack.
 
-Steps: parameters (template < samconfig < CLI) -> package code into moto S3 -> samtranslator ->
-moto fixups -> ``create_stack`` -> import each REST API body and create its stage -> read the
-internal outputs (event source mappings, API bodies) and hide them -> build the specs.
+Steps: parameters (template < samconfig < CLI) -> package code into moto S3 -> policy attributes
+(LanguageExtensions) -> samtranslator -> moto fixups and SSM-typed parameters -> ``create_stack``
+-> import each REST API body and create its stage -> read the internal outputs (event source
+mappings, API bodies) and hide them -> build the specs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from localcloud.deploy.moto_fixups import FUNCTION_TYPE, REST_API_TYPE, prepare_
 from localcloud.deploy.moto_outputs import hide_outputs
 from localcloud.deploy.package import PackagedCode, package_functions
 from localcloud.deploy.parameters import resolve_parameters
+from localcloud.deploy.policy_attributes import resolve_policy_attributes
+from localcloud.deploy.ssm_parameters import resolve_for_moto
 from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
 from localcloud.specs import DeployedStack, FunctionSpec, RestApiSpec
@@ -108,7 +111,10 @@ def deploy_stack(
 
     s3 = _client("s3", endpoint_url, region)
     packaged = package_functions(template, template_path.parent, s3, artifact_bucket(stack_name))
+    # AWS::LanguageExtensions first, as CloudFormation runs it before the SAM transform.
+    template = resolve_policy_attributes(template, parameters)
     moto_template = prepare_for_moto(translate(template, parameters, region))
+    moto_parameters = resolve_for_moto(moto_template.template, parameters, region)
     for dropped in moto_template.dropped:
         log.info("%s (%s) not created in moto: %s", *vars(dropped).values())
     if moto_template.stripped_layers:
@@ -122,7 +128,7 @@ def deploy_stack(
     cfn.create_stack(
         StackName=stack_name,
         TemplateBody=json.dumps(moto_template.template),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in moto_parameters.items()],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
     stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]

@@ -189,3 +189,35 @@ def test_every_function_imports_the_observability_layer_from_its_content_uri(
     # The layer itself is created in moto from the uploaded ContentUri zip, as sam deploy would.
     layers = _client("lambda", local_server).list_layers()["Layers"]
     assert any("ObservabilityLayer" in layer["LayerName"] for layer in layers), layers
+
+
+def test_the_powertools_layer_parameter_is_resolved_offline(
+    stack: DeployedStack, local_server: LocalCloudServer
+) -> None:
+    described = _client("cloudformation", local_server).describe_stacks(StackName="deploy-test")
+    values = {p["ParameterKey"]: p["ParameterValue"] for p in described["Stacks"][0]["Parameters"]}
+    assert values["PowertoolsLayerArn"] == (
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:0"
+    )
+
+
+@pytest.mark.parametrize(("policy", "kept"), [("Retain", True), ("Delete", False)])
+def test_deleting_the_stack_keeps_its_data_only_when_retained(
+    local_server: LocalCloudServer, policy: str, kept: bool
+) -> None:
+    name = f"deploy-test-{policy.lower()}"
+    deployed = deploy_stack(
+        TEMPLATE,
+        name,
+        endpoint_url=local_server.url,
+        region="us-east-1",
+        parameter_overrides=[f"StatefulResourcePolicy={policy}"],
+    )
+    table = deployed.outputs["ProcessedRecordsTableName"]
+    queue = deployed.outputs["InputQueueDLQUrl"].rsplit("/", 1)[-1]
+
+    _client("cloudformation", local_server).delete_stack(StackName=name)
+
+    queues = _client("sqs", local_server).list_queues().get("QueueUrls", [])
+    assert (table in _client("dynamodb", local_server).list_tables()["TableNames"]) is kept
+    assert (queue in {url.rsplit("/", 1)[-1] for url in queues}) is kept

@@ -1,7 +1,8 @@
 """The template's promises, checked on the real SAM translation (offline samtranslator).
 
-Least privilege, encryption at rest, SigV4 on every route and the queue/function timeout rule
-are properties of template.yaml; a regression there should fail a unit test, not a review.
+Least privilege, encryption at rest, SigV4 on every route, the queue/function timeout rule, data
+kept in prod and the Powertools layer of the pinned release are properties of template.yaml; a
+regression there should fail a unit test, not a review.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cfnlint.api import ManualArgs, lint
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
+
+from localcloud.deploy.parameters import resolve_parameters
+from localcloud.deploy.policy_attributes import POLICY_ATTRIBUTES, resolve_policy_attributes
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -168,3 +173,78 @@ def test_every_function_has_the_observability_layer(resources: dict[str, Any]) -
     assert functions
     for name, function in functions.items():
         assert {"Ref": layer_id} in function["Properties"]["Layers"], name
+
+
+STATEFUL_POLICY = {"Ref": "StatefulResourcePolicy"}
+REPO_ROOT = TEMPLATE.parent
+
+
+@pytest.mark.slow
+def test_every_stateful_resource_has_both_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    # cfn-lint's own list of stateful types (I3011: tables, streams, queues, log groups, ...).
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    matches = lint(
+        TEMPLATE.read_text(), config=ManualArgs(include_checks=["I3011"], regions=["us-east-1"])
+    )
+    assert [(m.rule.id, m.linenumber, m.message) for m in matches if m.rule.id == "I3011"] == []
+
+
+def test_data_is_kept_or_deleted_by_one_parameter() -> None:
+    template = yaml_parse(TEMPLATE.read_text())
+    with_policies = {
+        name: {attribute: resource.get(attribute) for attribute in POLICY_ATTRIBUTES}
+        for name, resource in template["Resources"].items()
+        if set(POLICY_ATTRIBUTES) & set(resource)
+    }
+    assert set(with_policies) >= {
+        "RecordsStream",
+        "ProcessedRecordsTable",
+        "ListenerTable",
+        "RejectedRecordsQueue",
+        "RecordProcessorFailureQueue",
+        "InputQueue",
+        "InputQueueDLQ",
+        "OutputQueue",
+        "OutputQueueDLQ",
+        "ApiAccessLogGroup",
+    }
+    for name, policies in with_policies.items():
+        assert policies == dict.fromkeys(POLICY_ATTRIBUTES, STATEFUL_POLICY), name
+    # The Refs are resolved by the LanguageExtensions transform, which must run before SAM's.
+    assert template["Transform"] == ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"]
+
+
+@pytest.mark.parametrize(
+    ("config_env", "policy"),
+    [("prod", "Retain"), ("default", "Delete"), ("local", "Delete")],
+)
+def test_prod_retains_data_and_test_stacks_delete_it(config_env: str, policy: str) -> None:
+    template = yaml_parse(TEMPLATE.read_text())
+    # A deploy without samconfig keeps the data: deleting must be asked for.
+    assert template["Parameters"]["StatefulResourcePolicy"]["Default"] == "Retain"
+    parameters = resolve_parameters(template, REPO_ROOT / "samconfig.toml", config_env)
+    assert parameters["StatefulResourcePolicy"] == policy
+    resolved = resolve_policy_attributes(template, parameters)
+    for name in ("ProcessedRecordsTable", "RecordsStream", "InputQueueDLQ"):
+        resource = resolved["Resources"][name]
+        assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == (policy, policy)
+
+
+def test_powertools_layer_is_the_pinned_release_for_the_functions_runtime() -> None:
+    template = yaml_parse(TEMPLATE.read_text())
+    parameter = template["Parameters"]["PowertoolsLayerArn"]
+    pins = dict(
+        line.split("==", 1)
+        for line in (REPO_ROOT / "requirements-dev.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    pinned = pins["aws-lambda-powertools[tracer,parser]"]
+    function_globals = template["Globals"]["Function"]
+    (architecture,) = function_globals["Architectures"]
+
+    # CloudFormation resolves the public parameter Powertools publishes for each release.
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    assert parameter["Default"] == (
+        f"/aws/service/powertools/python/{architecture}/{function_globals['Runtime']}/{pinned}"
+    )
+    assert function_globals["Layers"][0] == {"Ref": "PowertoolsLayerArn"}

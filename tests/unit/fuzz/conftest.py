@@ -46,12 +46,6 @@ def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         patch.setenv("WRITE_BACKOFF_CAP_MS", "2")
         # The inbox function as deployed with test resources: "malformed" is the poison type.
         patch.setenv("POISON_MESSAGE_TYPE", "malformed")
-        # Imported here, not at the top: Powertools reads the environment above at import.
-        from lambda_observability.powertools import metrics  # noqa: PLC0415
-
-        # Metrics read their namespace at import, possibly before this fixture ran. Both systems'
-        # handlers share this one Metrics object (ObservabilityLayer).
-        patch.setattr(metrics, "namespace", "FuzzTests")
         yield
 
 

@@ -17,13 +17,6 @@ from inbox_outbox.config import check_output_config, process_input_config
 from inbox_outbox.dal.sqs_client import sqs_client
 from tests.unit.inbox_outbox.sqs_harness import REGION, InboxOutboxQueues, create_queues
 
-# Powertools reads these when lambda_observability.powertools is imported, which happens at
-# collection time (before any fixture runs), so they are set here; the fixture below sets them
-# again per test.
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "InboxOutboxUnitTests")
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "inbox-outbox")
-os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-
 
 def _clear_container_caches() -> None:
     # Settings and the boto3 client live once per container; each test is a fresh container.

@@ -15,7 +15,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lambda_observability.powertools import metrics
 from record_stream.dal import clients
 from record_stream.handlers import capture_processed as capture_processed_module
 from record_stream.handlers import process_records as process_records_module
@@ -89,16 +88,9 @@ class Invoke(Protocol):
     def __call__(self, event: dict[str, Any], *, remaining_ms: int = 60_000) -> dict[str, Any]: ...
 
 
-def _with_namespace(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Metrics reads its namespace when lambda_observability.powertools is first imported, which may
-    # be at collection time, before the environment fixture ran.
-    monkeypatch.setattr(metrics, "namespace", METRICS_NAMESPACE)
-
-
 @pytest.fixture
-def process_records(aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+def process_records(aws: RecordStreamAws) -> Invoke:
     """RecordProcessorFunction's handler, invoked as Lambda would."""
-    _with_namespace(monkeypatch)
 
     def invoke(event: dict[str, Any], *, remaining_ms: int = 60_000) -> dict[str, Any]:
         context = LambdaContext(remaining_time_in_millis=remaining_ms)
@@ -108,9 +100,8 @@ def process_records(aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch) -> In
 
 
 @pytest.fixture
-def capture_processed(aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+def capture_processed(aws: RecordStreamAws) -> Invoke:
     """EventListenerFunction's handler, invoked as Lambda would."""
-    _with_namespace(monkeypatch)
 
     def invoke(event: dict[str, Any], *, remaining_ms: int = 60_000) -> dict[str, Any]:
         context = LambdaContext(

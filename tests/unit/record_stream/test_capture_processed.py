@@ -88,3 +88,39 @@ def test_image_without_key_is_skipped_not_retried(
     del event["Records"][1]["dynamodb"]["NewImage"]["SK"]
     assert capture_processed(event) == {"batchItemFailures": []}
     assert len(aws.items(LISTENER_TABLE)) == 2
+
+
+@pytest.mark.parametrize(
+    "make_odd",
+    [
+        pytest.param(
+            lambda record: record["dynamodb"].update(StreamViewType="EVERYTHING"),
+            id="envelope-field-out-of-range",
+        ),
+        pytest.param(
+            lambda record: record["dynamodb"]["NewImage"].update(note={"Q": "no such type"}),
+            id="image-attribute-of-unknown-type",
+        ),
+        pytest.param(
+            lambda record: record["dynamodb"]["NewImage"].update(note={"N": "not a number"}),
+            id="image-number-that-does-not-parse",
+        ),
+        pytest.param(
+            lambda record: record["dynamodb"].update(NewImage="not a map"),
+            id="image-that-is-not-a-map",
+        ),
+        pytest.param(lambda record: record.pop("dynamodb"), id="no-dynamodb-section"),
+    ],
+)
+def test_an_odd_record_is_skipped_and_its_neighbours_are_captured(
+    capture_processed: Invoke, aws: RecordStreamAws, make_odd: Any
+) -> None:
+    event = load_event("dynamodb-stream-listener.json")
+    make_odd(event["Records"][1])  # batch-0001-00001, the only record of its key
+
+    assert capture_processed(event) == {"batchItemFailures": []}
+
+    assert sorted(aws.items(LISTENER_TABLE)) == [
+        ("batch-0001", "batch-0001-00000"),
+        ("batch-0002", "batch-0002-00000"),
+    ]

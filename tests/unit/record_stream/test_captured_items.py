@@ -7,7 +7,14 @@ from decimal import Decimal
 import pytest
 
 from record_stream.dal.item_attributes import captured_item_attributes
-from record_stream.logic.captured_items import CAPTURE_TTL_SECONDS, CapturedItem, captured_item
+from record_stream.logic.captured_items import (
+    CAPTURE_TTL_SECONDS,
+    CapturedItem,
+    SkippedRecord,
+    captured_batch,
+    captured_item,
+)
+from tests.unit.record_stream.support import load_event
 
 
 def test_copies_key_and_timings_and_sets_ttl() -> None:
@@ -50,3 +57,27 @@ def test_attribute_values_of_captured_item() -> None:
         "captured_ms": {"N": "3"},
         "expires_at": {"N": "4"},
     }
+
+
+def test_odd_stream_records_are_skipped_with_where_not_what() -> None:
+    event = load_event("dynamodb-stream-listener.json")
+    secret = "card 4111 1111 1111 1111"
+    odd = event["Records"][1]
+    odd["dynamodb"]["NewImage"]["note"] = {"S": secret}
+    odd["dynamodb"]["StreamViewType"] = secret
+    no_key = event["Records"][2]
+    del no_key["dynamodb"]["NewImage"]["PK"]
+
+    batch = captured_batch(event["Records"], captured_ms=1)
+
+    assert [key for key, _, _ in batch.captured] == [
+        ("batch-0001", "batch-0001-00000"),
+        ("batch-0001", "batch-0001-00000"),
+    ]
+    assert batch.skipped == [
+        SkippedRecord(
+            odd["eventID"], "invalid_record", ("dynamodb.StreamViewType: literal_error",)
+        ),
+        SkippedRecord(no_key["eventID"], "no_usable_image"),
+    ]
+    assert secret not in repr(batch.skipped)
