@@ -37,6 +37,7 @@ from localcloud.config import (
     state_dir,
 )
 from localcloud.deploy.parameters import samconfig_stack_name
+from localcloud.process_identity import ProcessIdentity, identify, is_same_process, own_identity
 
 if TYPE_CHECKING:
     from localcloud.cloud import CloudOptions, LocalCloud
@@ -71,12 +72,41 @@ def _pid_alive(pid: int) -> bool:
 
 
 def read_state() -> dict[str, Any] | None:
-    """The running cloud's state, or None (no file, or its process is gone)."""
+    """The running cloud's state, or None: no file, or its process is gone.
+
+    A state file outlives a cloud killed with SIGKILL or SIGHUP, and its PID is soon another
+    process's. The cloud counts as running only while that PID still has the start time and
+    command line the cloud recorded; otherwise the stale file is removed, with a note.
+    """
     try:
         state: dict[str, Any] = json.loads(_state_path().read_text())
     except (OSError, ValueError):
         return None
-    return state if _pid_alive(int(state.get("pid", 0))) else None
+    pid = int(state.get("pid", 0))
+    reason = _stale_reason(state, pid)
+    if reason is None:
+        return state
+    _remove_state(pid)
+    print(f"removed the stale local cloud state (pid {pid}): {reason}", file=sys.stderr)
+    return None
+
+
+def _stale_reason(state: dict[str, Any], pid: int) -> str | None:
+    if not _pid_alive(pid):
+        return "that process is gone"
+    if not _is_cloud(pid, state):
+        return f"pid {pid} is now another process"
+    return None
+
+
+def _is_cloud(pid: int, state: dict[str, Any]) -> bool:
+    """Whether ``pid`` is still the process that wrote ``state``."""
+    recorded = ProcessIdentity.from_dict(state.get("process"))
+    if recorded is not None:
+        return is_same_process(pid, recorded)
+    # A state file written before identities were recorded: the command line must be ours.
+    current = identify(pid)
+    return current is not None and "localcloud" in " ".join(current.command)
 
 
 def _write_state(state: dict[str, Any]) -> None:
@@ -97,6 +127,7 @@ def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
     endpoints = cloud.endpoints
     return {
         "pid": os.getpid(),
+        "process": own_identity().as_dict(),
         "stack_name": stack.stack_name,
         "region": stack.region,
         "endpoint_url": endpoints.endpoint_url,
@@ -307,12 +338,15 @@ def cmd_stop(_args: argparse.Namespace) -> int:
         print("no local cloud is running")
         return 0
     pid = int(state["pid"])
-    os.kill(pid, signal.SIGTERM)
+    # Checked again before each signal: the cloud may exit meanwhile and its PID be reused.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 15
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while _pid_alive(pid) and _is_cloud(pid, state) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    if _pid_alive(pid) and _is_cloud(pid, state):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     _remove_state(pid)
     print(f"stopped the local cloud (pid {pid})")
     return 0

@@ -121,3 +121,58 @@ def test_run_gives_the_command_the_cloud_and_returns_its_exit_code(tmp_path: Pat
     )  # fmt: skip
 
     assert result.returncode == 7, result.stderr
+
+
+def _stale_state(tmp_path: Path, pid: int, process: dict[str, object] | None) -> Path:
+    """The state file a killed cloud leaves behind, its PID now held by another process."""
+    state: dict[str, object] = {
+        "pid": pid,
+        "stack_name": "gone",
+        "region": "us-east-1",
+        "endpoint_url": "http://127.0.0.1:1",
+        "api_front_url": None,
+        "outputs": {},
+        "functions": {},
+        "rest_apis": [],
+    }
+    if process is not None:
+        state["process"] = process
+    path = tmp_path / ".localcloud" / "state.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(state))
+    return path
+
+
+@pytest.mark.parametrize(
+    "process",
+    [
+        # The identity the dead cloud recorded: same PID, another start time and command line.
+        {"start": "1", "command": [sys.executable, "-m", "localcloud", "up", "--quiet"]},
+        None,  # a state file from before identities were recorded
+    ],
+    ids=["recorded-identity", "no-identity"],
+)
+def test_a_reused_pid_is_not_the_cloud(tmp_path: Path, process: dict[str, object] | None) -> None:
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        state_file = _stale_state(tmp_path, bystander.pid, process)
+
+        status = _cli(tmp_path, "status")
+        assert status.returncode == 1
+        assert "stale" in status.stderr
+        assert not state_file.exists()
+
+        _stale_state(tmp_path / "again", bystander.pid, process)
+        env = _cli(tmp_path / "again", "env")
+        assert env.returncode == 1
+        assert "export" not in env.stdout
+
+        _stale_state(tmp_path / "once-more", bystander.pid, process)
+        stopped = _cli(tmp_path / "once-more", "stop")
+        assert stopped.returncode == 0
+        assert "no local cloud is running" in stopped.stdout
+        assert bystander.poll() is None, "stop signalled an unrelated process"
+        assert _alive(bystander.pid)
+    finally:
+        bystander.kill()
+        bystander.wait()
