@@ -22,9 +22,11 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localcloud.browser_guard import ORIGINS_ENV, normalise_origins, origins_from_env
 from localcloud.config import (
     ACCESS_KEY_ID,
     DEFAULT_CONFIG_ENV,
@@ -36,6 +38,7 @@ from localcloud.config import (
     region_from_env,
     state_dir,
 )
+from localcloud.control import POLLERS_PATH
 from localcloud.deploy.parameters import samconfig_stack_name
 from localcloud.process_identity import ProcessIdentity, identify, is_same_process, own_identity
 
@@ -240,6 +243,9 @@ def _options(args: argparse.Namespace, **overrides: Any) -> CloudOptions:
         "faults": tuple(args.fault or ()),
         "fault_seed": args.fault_seed,
         "function_timeouts": dict(args.function_timeout or ()),
+        "cors_allow_origins": normalise_origins(
+            [*origins_from_env(), *(args.cors_allow_origin or ())]
+        ),
     }
     values.update(overrides)
     return CloudOptions(**values)
@@ -306,6 +312,8 @@ def _up_detached(args: argparse.Namespace) -> int:
         command += ["--fault-seed", str(args.fault_seed)]
     for name, seconds in args.function_timeout or ():
         command += ["--function-timeout", f"{name}={seconds}"]
+    for origin in args.cors_allow_origin or ():
+        command += ["--cors-allow-origin", origin]
     with log_file.open("ab") as log_handle:
         child = subprocess.Popen(  # noqa: S603 - our own module
             command,
@@ -358,8 +366,38 @@ def cmd_status(_args: argparse.Namespace) -> int:
         print("no local cloud is running")
         return 1
     print(summary(state))
+    print("\nEvent source mappings:")
+    print("\n".join(f"  {line}" for line in poller_lines(state["endpoint_url"])))
     print(f"\npid {state['pid']}, log: {state.get('log_file')}")
     return 0
+
+
+def poller_lines(endpoint_url: str) -> list[str]:
+    """One line per polling loop, from the running cloud's ``/_localcloud/pollers``."""
+    try:
+        with urllib.request.urlopen(endpoint_url + POLLERS_PATH, timeout=5) as answer:  # noqa: S310 - our own endpoint
+            pollers: list[dict[str, Any]] = json.loads(answer.read())["pollers"]
+    except (OSError, ValueError, KeyError) as error:
+        return [f"unknown ({error})"]
+    if not pollers:
+        return ["none"]
+    width = max(len(f"{p['mapping']} {p['loop']}") for p in pollers)
+    lines = []
+    for poller in pollers:
+        name = f"{poller['mapping']} {poller['loop']}".ljust(width)
+        if poller["state"] == "ok":
+            lines.append(f"{name}  ok" + _past_failures(poller))
+            continue
+        lines.append(
+            f"{name}  BACKING OFF: {poller['consecutive_failures']} failures in a row, "
+            f"next try in {poller['retry_in_s']:.1f} s; last error: {poller['last_error']}"
+        )
+    return lines
+
+
+def _past_failures(poller: dict[str, Any]) -> str:
+    total = int(poller.get("total_failures") or 0)
+    return f" ({total} failures earlier; last: {poller['last_error']})" if total else ""
 
 
 def cmd_env(_args: argparse.Namespace) -> int:
@@ -467,6 +505,14 @@ def _add_cloud_arguments(
         "[:seconds]] or a JSON rule (see localcloud/faults.py); repeatable",
     )
     parser.add_argument("--fault-seed", type=int, help="seed of the fault decisions")
+    parser.add_argument(
+        "--cors-allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN (e.g. http://localhost:3000; '*' for any) call the "
+        f"moto port from a browser; repeatable, added to ${ORIGINS_ENV} (comma-separated). "
+        "Default: none",
+    )
     parser.add_argument(
         "--function-timeout",
         action="append",

@@ -6,7 +6,9 @@ local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204). Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
-then one request at a time (``localcloud.moto_serial``: moto is not thread-safe).
+then one request at a time (``localcloud.moto_serial``: moto is not thread-safe). In front of it
+all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
+``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from localcloud.browser_guard import BrowserGuard
+from localcloud.control import ControlEndpoints, HealthSource
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.moto_serial import SerializedMoto
@@ -164,7 +168,11 @@ class LocalCloudServer:
     """moto's server app behind the Invoke middleware, serving in a thread."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, faults: FaultRegistry | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultRegistry | None = None,
+        cors_allow_origins: Iterable[str] = (),
     ) -> None:
         self._host = host
         self._port = port
@@ -173,6 +181,8 @@ class LocalCloudServer:
         self.middleware = LambdaInvokeMiddleware(
             FaultMiddleware(SerializedMoto(CachingDispatcher()), self.faults)
         )
+        self.control = ControlEndpoints(self.middleware)
+        self.app = BrowserGuard(self.control, cors_allow_origins)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -182,7 +192,7 @@ class LocalCloudServer:
         self._server = make_server(
             self._host,
             self._port,
-            self.middleware,
+            self.app,
             threaded=True,
             request_handler=MotoRequestHandler,
         )
@@ -202,6 +212,9 @@ class LocalCloudServer:
 
     def set_invoker(self, invoker: ResolvingInvoker | None) -> None:
         self.middleware.invoker = invoker
+
+    def set_poller_health(self, health: HealthSource | None) -> None:
+        self.control.poller_health = health
 
     def stop(self) -> None:
         if self._server is not None:

@@ -74,7 +74,9 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
         outputs = cfn.describe_stacks(StackName="cli-test")["Stacks"][0]["Outputs"]
         assert {o["OutputKey"] for o in outputs} == {"ProbeFunctionName", "InboxUrl"}
 
-        assert _cli(tmp_path, "status").returncode == 0
+        status = _cli(tmp_path, "status")
+        assert status.returncode == 0
+        assert "Event source mappings:\n  none" in status.stdout  # the probe stack has none
 
         env_event = _event(tmp_path, "env.json", {"action": "env", "names": ["GREETING"]})
         invoked = _cli(tmp_path, "invoke", "ProbeFunction", "-e", env_event)

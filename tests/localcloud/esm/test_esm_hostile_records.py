@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from localcloud.cli import poller_lines
 from localcloud.esm.filters import RecordFilter, decode_kinesis_data, parse_json_object
+from localcloud.server import LocalCloudServer
 from tests.localcloud.esm.esm_support import Cloud, RecordingFunction, mapping, wait_until
 
 DEPTH = 12_000
@@ -123,6 +125,10 @@ def test_a_poller_that_keeps_failing_backs_off_and_shows_it(
         )
     health = _queue_health(supervisor)
     assert health["state"] == "backing off"
+    shown = _status_lines(supervisor)
+    assert len(shown) == 1
+    assert "SqsMapping poller 0  BACKING OFF: " in shown[0]
+    assert "NonExistentQueue" in shown[0]
     assert "NonExistentQueue" in health["last_error"]
     # FAST: 0.1 s doubling to its 0.4 s cap.
     assert health["retry_in_s"] == pytest.approx(0.4)
@@ -140,6 +146,17 @@ def test_a_poller_that_keeps_failing_backs_off_and_shows_it(
     cloud.sqs.create_queue(QueueName=url.rsplit("/", 1)[1])
     wait_until(lambda: _queue_health(supervisor)["state"] == "ok", what="recovery")
     assert _queue_health(supervisor)["retry_in_s"] is None
+
+
+def _status_lines(supervisor: Any) -> list[str]:
+    """What `localcloud status` prints for these pollers, through the server's endpoint."""
+    server = LocalCloudServer(port=0)
+    server.start()
+    try:
+        server.set_poller_health(supervisor.health)
+        return poller_lines(server.url)
+    finally:
+        server.stop()
 
 
 def _queue_health(supervisor: Any) -> dict[str, Any]:
