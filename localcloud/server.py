@@ -6,7 +6,9 @@ local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204). Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
-then one request at a time (``localcloud.moto_serial``: moto is not thread-safe). In front of it
+then SQS's message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then one request
+at a time (``localcloud.moto_serial``: moto is not thread-safe), where an operation moto lacks
+gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
 all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
 ``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
 """
@@ -35,6 +37,8 @@ from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.moto_serial import SerializedMoto
 from localcloud.specs import Invoker
+from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
+from localcloud.unimplemented import UnimplementedOperations
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +183,13 @@ class LocalCloudServer:
         self.faults = faults or FaultRegistry()
         # Faults outside the lock: a delay fault must not hold up every other caller.
         self.middleware = LambdaInvokeMiddleware(
-            FaultMiddleware(SerializedMoto(CachingDispatcher()), self.faults)
+            FaultMiddleware(
+                MessageMoveTaskMiddleware(
+                    SerializedMoto(UnimplementedOperations(CachingDispatcher())),
+                    MessageMoveTasks(lambda: self.url),
+                ),
+                self.faults,
+            )
         )
         self.control = ControlEndpoints(self.middleware)
         self.app = BrowserGuard(self.control, cors_allow_origins)
