@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import boto3
 import pytest
+import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_UNDER_TEST = Path(__file__).resolve().parent / "functions_under_test"
@@ -64,6 +66,7 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
         tmp_path, "up", "--detach", "--template", str(TEMPLATE), "--stack-name", "cli-test",
         "--port", str(port), "--api-port", str(_free_port()),
         "--parameter-overrides", "Greeting=bonjour",
+        "--cors-allow-origin", "http://localhost:3000",
     )  # fmt: skip
     try:
         assert up.returncode == 0, up.stderr
@@ -73,6 +76,20 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
         cfn = boto3.client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}")
         outputs = cfn.describe_stacks(StackName="cli-test")["Stacks"][0]["Outputs"]
         assert {o["OutputKey"] for o in outputs} == {"ProbeFunctionName", "InboxUrl"}
+
+        # The allowed origin reached the detached cloud; any other is refused.
+        endpoint = f"http://127.0.0.1:{port}/_localcloud/pollers"
+        granted = requests.get(endpoint, headers={"Origin": "http://localhost:3000"}, timeout=10)
+        assert granted.status_code == 403  # control endpoints: never for web pages
+        sqs_scope = f"Credential=x/{time.strftime('%Y%m%d')}/us-east-1/sqs/aws4_request"
+        for origin, expected in (("http://localhost:3000", 200), ("https://evil.example", 403)):
+            answer = requests.get(
+                f"http://127.0.0.1:{port}/?Action=ListQueues",
+                headers={"Origin": origin, "Authorization": f"AWS4-HMAC-SHA256 {sqs_scope}"},
+                timeout=10,
+            )
+            assert answer.status_code == expected, origin
+        assert answer.headers.get("Access-Control-Allow-Origin") is None
 
         status = _cli(tmp_path, "status")
         assert status.returncode == 0
