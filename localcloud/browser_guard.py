@@ -9,7 +9,10 @@ preflight. So this middleware, in front of everything on the moto port:
 - answers with no CORS headers of moto's (they are removed from every response);
 - refuses (403, before anything runs) a request with a foreign ``Origin``, and a request the
   browser marks as cross-site (``Sec-Fetch-Site``) without an allowed ``Origin``;
-- answers preflights itself: CORS grants for allowed origins only, 403 for the rest.
+- answers preflights itself: CORS grants for allowed origins only, 403 for the rest;
+- refuses (403) a ``Host`` that names the server by a domain other than a local or AWS one: a
+  page that rebinds its own domain's DNS to 127.0.0.1 is "same-origin" for the browser, which
+  then sends no ``Origin`` on a GET; its ``Host`` header still carries the page's domain.
 
 An origin is allowed when it is the server's own (same origin) or is in the allow-list, empty
 unless the user opts in (``--cors-allow-origin``, ``LOCALCLOUD_CORS_ORIGINS``; ``*`` allows
@@ -20,6 +23,7 @@ cloud has no web app of its own, so its list starts empty. Clients that are not 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -46,6 +50,26 @@ def normalise_origins(origins: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(o.strip().rstrip("/") for o in origins if o.strip()))
 
 
+# Host names a client of a local server uses. An attacker's rebinding domain is none of these.
+_LOCAL_HOST_SUFFIXES = (".localhost", ".amazonaws.com", ".amazonaws.com.cn")
+_LOCAL_HOSTS = frozenset({"localhost", "host.docker.internal"})
+
+
+def is_local_host(host_header: str) -> bool:
+    """Whether ``Host`` names this server as a local client would: an IP, localhost, AWS."""
+    host = host_header.strip().lower()
+    if host.startswith("["):  # [::1]:4566
+        return True
+    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if host.count(":") > 1:  # a bare IPv6 address
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host in _LOCAL_HOSTS or host.endswith(_LOCAL_HOST_SUFFIXES)
+    return True
+
+
 class BrowserGuard:
     """WSGI middleware enforcing the origin policy above around ``app``."""
 
@@ -54,6 +78,9 @@ class BrowserGuard:
         self.allowed_origins = frozenset(normalise_origins(allowed_origins))
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST")
+        if host is not None and not is_local_host(host):
+            return _refuse(start_response, f"host {host} is not a local name", hint=False)
         origin = environ.get("HTTP_ORIGIN")
         control = environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX)
         allowed = origin is not None and self._allowed(origin, environ, control)
@@ -126,13 +153,15 @@ def _grant(origin: str) -> list[tuple[str, str]]:
     ]
 
 
-def _refuse(start_response: StartResponse, message: str) -> list[bytes]:
-    body = json.dumps(
-        {
-            "message": f"{message}: the local cloud refuses requests from web pages unless "
-            f"their origin is allowed (--cors-allow-origin or {ORIGINS_ENV})"
-        }
-    ).encode()
+def _refuse(start_response: StartResponse, message: str, hint: bool = True) -> list[bytes]:
+    if hint:
+        message += (
+            ": the local cloud refuses requests from web pages unless their origin is allowed "
+            f"(--cors-allow-origin or {ORIGINS_ENV})"
+        )
+    else:
+        message += ": use an IP address, localhost or *.localhost"
+    body = json.dumps({"message": message}).encode()
     start_response(
         "403 Forbidden",
         [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],

@@ -14,7 +14,7 @@ import boto3
 import pytest
 import requests
 
-from localcloud.browser_guard import normalise_origins, origins_from_env
+from localcloud.browser_guard import is_local_host, normalise_origins, origins_from_env
 from localcloud.faults import CONTROL_PATH
 from localcloud.server import LocalCloudServer
 
@@ -207,6 +207,24 @@ def test_same_origin_requests_pass(default_server: LocalCloudServer) -> None:
         default_server.url + CONTROL_PATH, headers={"Origin": default_server.url}, timeout=10
     )
     assert answer.status_code == 200
+
+
+def test_a_rebound_domain_is_refused(default_server: LocalCloudServer) -> None:
+    # DNS rebinding: evil.example now resolves to 127.0.0.1, so the page is "same-origin"
+    # and a GET carries no Origin at all; only the Host header says where it came from.
+    port = default_server.port
+    answer = requests.get(
+        default_server.url,
+        params={"Action": "ListQueues"},
+        headers={"Host": f"evil.example:{port}", "Authorization": SQS_SCOPE},
+        timeout=10,
+    )
+    assert answer.status_code == 403
+    assert "not a local name" in answer.json()["message"]
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", "sqs.us-east-1.amazonaws.com"):
+        assert is_local_host(host), host
+    assert is_local_host(f"[::1]:{port}")
+    assert not is_local_host("127.0.0.1.evil.example")
 
 
 def test_origins_come_from_the_environment_and_are_normalised() -> None:
