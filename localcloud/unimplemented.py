@@ -170,6 +170,8 @@ def implemented(call: Call) -> bool:
 def _moto_methods(service: str) -> frozenset[str]:
     """The methods of moto's response classes for ``service``; empty when moto lacks it."""
     package = _MOTO_PACKAGE.get(service, service)
+    if not package.isidentifier():
+        return frozenset()
     try:
         module = importlib.import_module(f"moto.{package}.responses")
     except ImportError:
