@@ -32,6 +32,7 @@ class PollerHealth:
     last_error: str | None = None
     last_error_at: float | None = None  # epoch seconds
     retry_in_s: float | None = None
+    last_ok_at: float | None = None  # epoch seconds of the last call that worked
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_failure(self, error: BaseException, retry_in_s: float) -> int:
@@ -47,6 +48,7 @@ class PollerHealth:
         with self._lock:
             self.consecutive_failures = 0
             self.retry_in_s = None
+            self.last_ok_at = time.time()
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -60,6 +62,7 @@ class PollerHealth:
                 "last_error": self.last_error,
                 "last_error_at": self.last_error_at,
                 "retry_in_s": self.retry_in_s,
+                "last_ok_at": self.last_ok_at,
             }
 
 
