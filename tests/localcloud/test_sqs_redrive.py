@@ -75,6 +75,11 @@ def _aws(server: LocalCloudServer, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
+def _moved_so_far(sqs: Any, dlq_arn: str) -> int:
+    (task,) = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    return int(task["ApproximateNumberOfMessagesMoved"])
+
+
 def _wait_for_status(sqs: Any, dlq_arn: str, status: str) -> dict[str, Any]:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -142,7 +147,9 @@ def test_a_running_task_can_be_listed_and_cancelled(local_server: LocalCloudServ
     assert running["TaskHandle"] == handle
     assert running["DestinationArn"] == elsewhere_arn
     assert running["MaxNumberOfMessagesPerSecond"] == 5
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _moved_so_far(sqs, dlq_arn):
+        time.sleep(0.05)
 
     moved_so_far = sqs.cancel_message_move_task(TaskHandle=handle)[
         "ApproximateNumberOfMessagesMoved"
