@@ -16,6 +16,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from localcloud.server import LocalCloudServer
 
 AWS_CLI = Path(sys.executable).parent / "aws"
@@ -59,8 +60,8 @@ def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
 def _aws(server: LocalCloudServer, *args: str) -> Any:
     env = {
         **os.environ,
-        "AWS_ACCESS_KEY_ID": "localcloud",
-        "AWS_SECRET_ACCESS_KEY": "localcloud-secret",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     result = subprocess.run(
