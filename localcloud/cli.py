@@ -22,9 +22,11 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localcloud.browser_guard import ORIGINS_ENV, normalise_origins, origins_from_env
 from localcloud.config import (
     ACCESS_KEY_ID,
     DEFAULT_CONFIG_ENV,
@@ -36,7 +38,9 @@ from localcloud.config import (
     region_from_env,
     state_dir,
 )
+from localcloud.control import POLLERS_PATH
 from localcloud.deploy.parameters import samconfig_stack_name
+from localcloud.process_identity import ProcessIdentity, identify, is_same_process, own_identity
 
 if TYPE_CHECKING:
     from localcloud.cloud import CloudOptions, LocalCloud
@@ -71,12 +75,41 @@ def _pid_alive(pid: int) -> bool:
 
 
 def read_state() -> dict[str, Any] | None:
-    """The running cloud's state, or None (no file, or its process is gone)."""
+    """The running cloud's state, or None: no file, or its process is gone.
+
+    A state file outlives a cloud killed with SIGKILL or SIGHUP, and its PID is soon another
+    process's. The cloud counts as running only while that PID still has the start time and
+    command line the cloud recorded; otherwise the stale file is removed, with a note.
+    """
     try:
         state: dict[str, Any] = json.loads(_state_path().read_text())
     except (OSError, ValueError):
         return None
-    return state if _pid_alive(int(state.get("pid", 0))) else None
+    pid = int(state.get("pid", 0))
+    reason = _stale_reason(state, pid)
+    if reason is None:
+        return state
+    _remove_state(pid)
+    print(f"removed the stale local cloud state (pid {pid}): {reason}", file=sys.stderr)
+    return None
+
+
+def _stale_reason(state: dict[str, Any], pid: int) -> str | None:
+    if not _pid_alive(pid):
+        return "that process is gone"
+    if not _is_cloud(pid, state):
+        return f"pid {pid} is now another process"
+    return None
+
+
+def _is_cloud(pid: int, state: dict[str, Any]) -> bool:
+    """Whether ``pid`` is still the process that wrote ``state``."""
+    recorded = ProcessIdentity.from_dict(state.get("process"))
+    if recorded is not None:
+        return is_same_process(pid, recorded)
+    # A state file written before identities were recorded: the command line must be ours.
+    current = identify(pid)
+    return current is not None and "localcloud" in " ".join(current.command)
 
 
 def _write_state(state: dict[str, Any]) -> None:
@@ -97,6 +130,7 @@ def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
     endpoints = cloud.endpoints
     return {
         "pid": os.getpid(),
+        "process": own_identity().as_dict(),
         "stack_name": stack.stack_name,
         "region": stack.region,
         "endpoint_url": endpoints.endpoint_url,
@@ -209,6 +243,9 @@ def _options(args: argparse.Namespace, **overrides: Any) -> CloudOptions:
         "faults": tuple(args.fault or ()),
         "fault_seed": args.fault_seed,
         "function_timeouts": dict(args.function_timeout or ()),
+        "cors_allow_origins": normalise_origins(
+            [*origins_from_env(), *(args.cors_allow_origin or ())]
+        ),
     }
     values.update(overrides)
     return CloudOptions(**values)
@@ -275,6 +312,8 @@ def _up_detached(args: argparse.Namespace) -> int:
         command += ["--fault-seed", str(args.fault_seed)]
     for name, seconds in args.function_timeout or ():
         command += ["--function-timeout", f"{name}={seconds}"]
+    for origin in args.cors_allow_origin or ():
+        command += ["--cors-allow-origin", origin]
     with log_file.open("ab") as log_handle:
         child = subprocess.Popen(  # noqa: S603 - our own module
             command,
@@ -307,12 +346,15 @@ def cmd_stop(_args: argparse.Namespace) -> int:
         print("no local cloud is running")
         return 0
     pid = int(state["pid"])
-    os.kill(pid, signal.SIGTERM)
+    # Checked again before each signal: the cloud may exit meanwhile and its PID be reused.
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 15
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while _pid_alive(pid) and _is_cloud(pid, state) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _pid_alive(pid):
-        os.kill(pid, signal.SIGKILL)
+    if _pid_alive(pid) and _is_cloud(pid, state):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     _remove_state(pid)
     print(f"stopped the local cloud (pid {pid})")
     return 0
@@ -324,8 +366,38 @@ def cmd_status(_args: argparse.Namespace) -> int:
         print("no local cloud is running")
         return 1
     print(summary(state))
+    print("\nEvent source mappings:")
+    print("\n".join(f"  {line}" for line in poller_lines(state["endpoint_url"])))
     print(f"\npid {state['pid']}, log: {state.get('log_file')}")
     return 0
+
+
+def poller_lines(endpoint_url: str) -> list[str]:
+    """One line per polling loop, from the running cloud's ``/_localcloud/pollers``."""
+    try:
+        with urllib.request.urlopen(endpoint_url + POLLERS_PATH, timeout=5) as answer:  # noqa: S310 - our own endpoint
+            pollers: list[dict[str, Any]] = json.loads(answer.read())["pollers"]
+    except (OSError, ValueError, KeyError) as error:
+        return [f"unknown ({error})"]
+    if not pollers:
+        return ["none"]
+    width = max(len(f"{p['mapping']} {p['loop']}") for p in pollers)
+    lines = []
+    for poller in pollers:
+        name = f"{poller['mapping']} {poller['loop']}".ljust(width)
+        if poller["state"] == "ok":
+            lines.append(f"{name}  ok" + _past_failures(poller))
+            continue
+        lines.append(
+            f"{name}  BACKING OFF: {poller['consecutive_failures']} failures in a row, "
+            f"next try in {poller['retry_in_s']:.1f} s; last error: {poller['last_error']}"
+        )
+    return lines
+
+
+def _past_failures(poller: dict[str, Any]) -> str:
+    total = int(poller.get("total_failures") or 0)
+    return f" ({total} failures earlier; last: {poller['last_error']})" if total else ""
 
 
 def cmd_env(_args: argparse.Namespace) -> int:
@@ -433,6 +505,14 @@ def _add_cloud_arguments(
         "[:seconds]] or a JSON rule (see localcloud/faults.py); repeatable",
     )
     parser.add_argument("--fault-seed", type=int, help="seed of the fault decisions")
+    parser.add_argument(
+        "--cors-allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN (e.g. http://localhost:3000; '*' for any) call the "
+        f"moto port from a browser; repeatable, added to ${ORIGINS_ENV} (comma-separated). "
+        "Default: none",
+    )
     parser.add_argument(
         "--function-timeout",
         action="append",

@@ -48,6 +48,8 @@ class CloudOptions:
     # runtime through the server's /_localcloud/faults endpoint.
     faults: tuple[FaultRule, ...] = ()
     fault_seed: int | None = None
+    # Web origins allowed to call the moto port from a browser (localcloud.browser_guard).
+    cors_allow_origins: tuple[str, ...] = ()
     # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
     function_timeouts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -63,7 +65,9 @@ class LocalCloud:
         faults = FaultRegistry(seed=options.fault_seed)
         for rule in options.faults:
             faults.add(rule)
-        self.server = LocalCloudServer(options.host, options.port, faults)
+        self.server = LocalCloudServer(
+            options.host, options.port, faults, cors_allow_origins=options.cors_allow_origins
+        )
         self.stack: DeployedStack | None = None
         self.invoker: LocalInvoker | None = None
         self.api_front_url: str | None = None
@@ -128,6 +132,7 @@ class LocalCloud:
             stack.event_source_mappings, invoker, self.endpoint_url, self.options.region
         )
         supervisor.start()
+        self.server.set_poller_health(supervisor.health)
         self._stoppables.append(supervisor)
 
     def _start_api(self, stack: DeployedStack, invoker: LocalInvoker) -> None:
@@ -160,6 +165,7 @@ class LocalCloud:
                 log.exception("stopping %s failed", type(component).__name__)
             log.info("stopped %s at +%.2f s", type(component).__name__, _since(started))
         self.server.set_invoker(None)
+        self.server.set_poller_health(None)
         if self.invoker is not None:
             self.invoker.close()
             self.invoker = None

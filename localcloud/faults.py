@@ -495,12 +495,7 @@ class FaultMiddleware:
         if method == "GET":
             return _json_reply("200 OK", {"seed": registry.seed, "rules": registry.snapshot()})
         if method == "DELETE":
-            ids = parse_qs(environ.get("QUERY_STRING", "")).get("id")
-            if ids:
-                removed = [int(i) for i in ids if registry.remove(int(i))]
-                return _json_reply("200 OK", {"removed": removed})
-            registry.clear()
-            return _json_reply("200 OK", {"removed": "all"})
+            return self._delete(parse_qs(environ.get("QUERY_STRING", "")).get("id"))
         if method != "POST":
             return _json_reply("405 Method Not Allowed", {"message": "GET, POST or DELETE"})
         try:
@@ -515,6 +510,15 @@ class FaultMiddleware:
             return _json_reply("400 Bad Request", {"message": str(error)})
         ids = [registry.add(rule) for rule in rules]
         return _json_reply("201 Created", {"ids": ids, "rules": registry.snapshot()})
+
+    def _delete(self, ids: list[str] | None) -> tuple[str, list[tuple[str, str]], bytes]:
+        if not ids:
+            self.registry.clear()
+            return _json_reply("200 OK", {"removed": "all"})
+        if not all(i.strip().isdigit() for i in ids):
+            return _json_reply("400 Bad Request", {"message": f"id must be a number: {ids}"})
+        removed = [int(i) for i in ids if self.registry.remove(int(i))]
+        return _json_reply("200 OK", {"removed": removed})
 
     @staticmethod
     def _respond(

@@ -7,8 +7,12 @@ local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=
 Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
-then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then one request
-at a time (``localcloud.moto_serial``: moto is not thread-safe).
+then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
+message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then one request
+at a time (``localcloud.moto_serial``: moto is not thread-safe), where an operation moto lacks
+gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
+all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
+``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
 """
 
 from __future__ import annotations
@@ -29,12 +33,16 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from localcloud.browser_guard import BrowserGuard
+from localcloud.control import ControlEndpoints, HealthSource
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
 from localcloud.moto_serial import SerializedMoto
 from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
+from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
+from localcloud.unimplemented import UnimplementedOperations
 
 log = logging.getLogger(__name__)
 
@@ -181,15 +189,29 @@ class LocalCloudServer:
     """moto's server app behind the Invoke middleware, serving in a thread."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, faults: FaultRegistry | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultRegistry | None = None,
+        cors_allow_origins: Iterable[str] = (),
     ) -> None:
         self._host = host
         self._port = port
         self.faults = faults or FaultRegistry()
         # Faults outside the lock: a delay fault must not hold up every other caller.
         self.middleware = LambdaInvokeMiddleware(
-            FaultMiddleware(SqsMessageRules(SerializedMoto(CachingDispatcher())), self.faults)
+            FaultMiddleware(
+                SqsMessageRules(
+                    MessageMoveTaskMiddleware(
+                        SerializedMoto(UnimplementedOperations(CachingDispatcher())),
+                        MessageMoveTasks(lambda: self.url),
+                    )
+                ),
+                self.faults,
+            )
         )
+        self.control = ControlEndpoints(self.middleware)
+        self.app = BrowserGuard(self.control, cors_allow_origins)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -199,7 +221,7 @@ class LocalCloudServer:
         self._server = make_server(
             self._host,
             self._port,
-            self.middleware,
+            self.app,
             threaded=True,
             request_handler=MotoRequestHandler,
         )
@@ -219,6 +241,9 @@ class LocalCloudServer:
 
     def set_invoker(self, invoker: ResolvingInvoker | None) -> None:
         self.middleware.invoker = invoker
+
+    def set_poller_health(self, health: HealthSource | None) -> None:
+        self.control.poller_health = health
 
     def stop(self) -> None:
         if self._server is not None:

@@ -12,6 +12,11 @@ class Backoff:
         self._next = initial_s
         self._stop = stop
 
+    @property
+    def next_delay_s(self) -> float:
+        """What the next ``wait`` will sleep."""
+        return self._next
+
     def wait(self) -> bool:
         """Sleeps the next delay; False when stop was requested meanwhile."""
         delay = self._next

@@ -92,10 +92,12 @@ class DynamoDbStreamSource:
             sequence_number=stream["SequenceNumber"],
             arrival=created,
             event=event,
-            # DynamoDB filters match the whole record ({"eventName": [...]}, {"dynamodb": ...}).
-            filter_view=event,
             size=json_size(event),
         )
+
+    def filter_view(self, record: StreamRecord) -> dict[str, Any]:
+        # DynamoDB filters match the whole record ({"eventName": [...]}, {"dynamodb": ...}).
+        return record.event
 
 
 def _jsonable(value: Any) -> Any:

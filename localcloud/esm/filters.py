@@ -2,7 +2,14 @@
 
 Patterns are matched with moto's EventBridge ``EventPattern`` (the same syntax: exact values,
 prefix, suffix, numeric, anything-but, exists, ``$or``). A record matches when any pattern
-matches (the filters of a mapping are OR-ed); no patterns means everything matches.
+matches (the filters of a mapping are OR-ed); no patterns means everything matches, and then no
+record is even parsed for filtering.
+
+No record can stop a poller here: data that is not a JSON object (not JSON, a JSON array, or
+nested deeper than Python's parser goes) is matched as a plain string, as Lambda matches
+non-JSON data, so a pattern on its fields does not match it; and a record whose evaluation fails
+in any other way is dropped as not matching (Lambda drops records it cannot filter), with the
+reason logged.
 """
 
 from __future__ import annotations
@@ -10,10 +17,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from moto.events.models import EventPattern
+
+logger = logging.getLogger(__name__)
 
 
 def parse_json_object(text: str) -> Any:
@@ -25,7 +35,8 @@ def parse_json_object(text: str) -> Any:
     """
     try:
         value = json.loads(text)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
+        # RecursionError: valid JSON nested too deep for Python (e.g. 12,000 brackets).
         return text
     return value if isinstance(value, dict) else text
 
@@ -53,3 +64,19 @@ class RecordFilter:
         # moto types the event as its EventBridge envelope; any JSON object matches the same way.
         event = cast(Any, view)
         return any(p.matches_event(event) for p in self._patterns)
+
+    def admits(self, view_of: Callable[[], dict[str, Any]], record: str) -> bool:
+        """Whether a record goes to the function. ``view_of`` builds what the patterns see; it
+        runs only when there are patterns. ``record`` names the record in the log."""
+        if not self._patterns:
+            return True
+        try:
+            return self.matches(view_of())
+        except Exception as error:
+            logger.warning(
+                "%s: filter evaluation failed (%s: %s); dropped as not matching",
+                record,
+                type(error).__name__,
+                str(error)[:200],
+            )
+            return False

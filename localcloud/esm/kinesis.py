@@ -93,13 +93,15 @@ class KinesisSource:
             "awsRegion": self._region,
             "eventSourceARN": self.stream_arn,
         }
-        # Lambda matches Kinesis filters against the record's kinesis fields with `data`
-        # decoded as JSON (e.g. {"data": {"kind": ["order"]}} or {"partitionKey": ["p1"]}).
-        view = {**kinesis, "data": decode_kinesis_data(data_b64)}
         return StreamRecord(
             sequence_number=raw["SequenceNumber"],
             arrival=arrival,
             event=event,
-            filter_view=view,
             size=json_size(event),
         )
+
+    def filter_view(self, record: StreamRecord) -> dict[str, Any]:
+        # Lambda matches Kinesis filters against the record's kinesis fields with `data`
+        # decoded as JSON (e.g. {"data": {"kind": ["order"]}} or {"partitionKey": ["p1"]}).
+        kinesis: dict[str, Any] = record.event["kinesis"]
+        return {**kinesis, "data": decode_kinesis_data(kinesis["data"])}

@@ -20,7 +20,9 @@ class PollerSettings:
     retry_backoff_initial_s: float = 0.2
     retry_backoff_max_s: float = 1.0
     # Backoff after a poller-side error (moto unreachable, stream missing): never a busy loop.
+    # It doubles with each failure in a row up to error_backoff_max_s (localcloud.esm.health).
     error_backoff_s: float = 1.0
+    error_backoff_max_s: float = 30.0
     # How often a stream poller looks for new shards (resharding).
     shard_discovery_interval_s: float = 5.0
     # SQS long-poll wait while a batch is still empty. Also bounds how long stop() waits.

@@ -7,7 +7,8 @@ then deletes all of them (success), the ones not reported failed (ReportBatchIte
 or none (function error, malformed partial response). Undeleted messages reappear after the
 queue's visibility timeout and moto moves them to the dead-letter queue per the queue's
 RedrivePolicy. The number of poller threads, at most ScalingConfig.MaximumConcurrency, bounds
-concurrent invokes.
+concurrent invokes. Filters are evaluated message by message and only when the mapping has
+some; a poller that keeps failing backs off up to a cap and shows it (``localcloud.esm.health``).
 
 Cost note (design.md): moto's ReceiveMessage scans the whole queue, so it slows down linearly
 with queue depth; a deep backlog drains at moto's pace, not the function's.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -27,6 +29,7 @@ from localcloud.esm.backoff import Backoff
 from localcloud.esm.batching import BatchBuilder, json_size
 from localcloud.esm.clients import AwsClients
 from localcloud.esm.filters import RecordFilter
+from localcloud.esm.health import FailingLoop, HealthBoard, PollerHealth
 from localcloud.esm.results import Failed, PartiallyFailed, Succeeded, classify
 from localcloud.esm.sender import invoke_batch
 from localcloud.esm.settings import PollerSettings
@@ -48,6 +51,7 @@ class SqsPoller:
         invoker: Invoker,
         settings: PollerSettings,
         stop: threading.Event,
+        health: HealthBoard,
     ) -> None:
         self._spec = spec
         self._clients = clients
@@ -60,7 +64,12 @@ class SqsPoller:
         self._url_lock = threading.Lock()
         self.concurrency = self._concurrency(spec, settings)
         self._threads = [
-            threading.Thread(target=self._run, name=f"esm-{spec.logical_id}-{i}", daemon=True)
+            threading.Thread(
+                target=self._run,
+                args=(health.register(spec.logical_id, f"poller {i}", spec.event_source_arn),),
+                name=f"esm-{spec.logical_id}-{i}",
+                daemon=True,
+            )
             for i in range(self.concurrency)
         ]
 
@@ -77,21 +86,23 @@ class SqsPoller:
         for thread in self._threads:
             thread.join(max(deadline - time.monotonic(), 0))
 
-    def _run(self) -> None:
+    def _run(self, health: PollerHealth) -> None:
         sqs = self._clients.client("sqs")
         backoff = Backoff(
             self._settings.retry_backoff_initial_s, self._settings.retry_backoff_max_s, self._stop
         )
+        errors = FailingLoop(health, self._settings, self._stop)
         while not self._stop.is_set():
             try:
-                if self._poll_once(sqs):
-                    backoff.reset()
-                else:
-                    # Failed invokes: back off instead of hammering a failing function.
-                    backoff.wait()
-            except Exception:
-                logger.exception("%s: error polling %s", self._spec.logical_id, self._queue_url)
-                self._stop.wait(self._settings.error_backoff_s)
+                invoked_ok = self._poll_once(sqs, errors)
+            except Exception as error:
+                errors.failed(error)
+                continue
+            if invoked_ok:
+                backoff.reset()
+            else:
+                # Failed invokes: back off instead of hammering a failing function.
+                backoff.wait()
 
     def _url(self, sqs: Any) -> str:
         with self._url_lock:
@@ -105,15 +116,15 @@ class SqsPoller:
                 )
             return self._queue_url
 
-    def _poll_once(self, sqs: Any) -> bool:
+    def _poll_once(self, sqs: Any, errors: FailingLoop) -> bool:
         """One receive-invoke-delete cycle; False when an invoke failed."""
         url = self._url(sqs)
         ok = True
-        for records in self._receive(sqs, url):
+        for records in self._receive(sqs, url, errors):
             ok = self._process(sqs, url, records) and ok
         return ok
 
-    def _receive(self, sqs: Any, url: str) -> list[list[dict[str, Any]]]:
+    def _receive(self, sqs: Any, url: str, errors: FailingLoop) -> list[list[dict[str, Any]]]:
         spec = self._spec
         batch: BatchBuilder[dict[str, Any]] = BatchBuilder(
             spec.batch_size, spec.maximum_batching_window_s
@@ -127,6 +138,7 @@ class SqsPoller:
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )
+            errors.succeeded()  # the queue answers: an idle queue is a healthy one
             messages = response.get("Messages", [])
             for message in messages:
                 record = sqs_event_record(message, spec.event_source_arn, self._region)
@@ -148,7 +160,13 @@ class SqsPoller:
 
     def _process(self, sqs: Any, url: str, records: list[dict[str, Any]]) -> bool:
         spec = self._spec
-        matched = [r for r in records if self._filter.matches(sqs_filter_view(r))]
+        matched = [
+            r
+            for r in records
+            if self._filter.admits(
+                partial(sqs_filter_view, r), f"{spec.logical_id} message {r['messageId']}"
+            )
+        ]
         if len(matched) < len(records):
             matched_ids = {r["messageId"] for r in matched}
             # Lambda deletes messages that match no filter, without invoking.

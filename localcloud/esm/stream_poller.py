@@ -5,7 +5,9 @@ pick up resharding) and starts one worker thread per shard; a child shard starts
 its parent is drained, as Lambda does. Each worker reads its shard from the mapping's
 StartingPosition (shards found later start at TRIM_HORIZON), filters, batches and delivers one
 batch at a time, and checkpoints after each batch. The checkpoint is what an expired
-iterator, or an unexpected error, resumes from (at-least-once, like Lambda).
+iterator, or an unexpected error, resumes from (at-least-once, like Lambda); a loop that keeps
+failing backs off up to a cap and shows it (``localcloud.esm.health``). Filters are evaluated
+record by record and only when the mapping has some: no record's content can fail a read.
 ParallelizationFactor > 1 is not modelled: each shard is processed by one worker.
 """
 
@@ -15,9 +17,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 
 from localcloud.esm.batching import BatchBuilder
 from localcloud.esm.filters import RecordFilter
+from localcloud.esm.health import FailingLoop, HealthBoard
 from localcloud.esm.on_failure import DiscardedBatch
 from localcloud.esm.settings import PollerSettings
 from localcloud.esm.stream_delivery import StreamBatchDelivery
@@ -45,9 +49,15 @@ class ShardWorker:
         discard: Callable[[DiscardedBatch], None],
         settings: PollerSettings,
         stop: threading.Event,
+        health: HealthBoard,
     ) -> None:
         self._spec = spec
         self._source = source
+        self._errors = FailingLoop(
+            health.register(spec.logical_id, shard.shard_id, spec.event_source_arn),
+            settings,
+            stop,
+        )
         self.shard_id = shard.shard_id
         self._closed = shard.closed
         self._start_at = start_at
@@ -88,7 +98,9 @@ class ShardWorker:
     ) -> str | None:
         """Adds the records that pass the filters; returns the last sequence number read."""
         for record in records:
-            if self._filter.matches(record.filter_view):
+            view_of = partial(self._source.filter_view, record)
+            where = f"{self._spec.logical_id} {self.shard_id} record {record.sequence_number}"
+            if self._filter.admits(view_of, where):
                 batch.add(record, record.size)
         if not records:
             return None
@@ -112,6 +124,7 @@ class ShardWorker:
                     last_read = self.checkpoint
                 limit = min(max(batch.room, 1), self._source.max_records_per_read)
                 page = self._source.read(self.shard_id, iterator, limit)
+                self._errors.succeeded()
                 iterator = page.next_iterator
                 last_read = self._add_matching(page.records, batch) or last_read
                 if batch.ready() or (batch and iterator is None):
@@ -131,10 +144,9 @@ class ShardWorker:
             except IteratorExpiredError:
                 logger.info("%s: iterator of %s expired", spec.logical_id, self.shard_id)
                 iterator = None
-            except Exception:
-                logger.exception("%s: error polling shard %s", spec.logical_id, self.shard_id)
-                iterator = None
-                self._stop.wait(settings.error_backoff_s)
+            except Exception as error:
+                iterator = None  # re-read from the checkpoint after the backoff
+                self._errors.failed(error)
 
 
 class StreamPoller:
@@ -149,9 +161,14 @@ class StreamPoller:
         discard_factory: Callable[[StreamSource], Callable[[DiscardedBatch], None]],
         settings: PollerSettings,
         stop: threading.Event,
+        health: HealthBoard,
     ) -> None:
         self._spec = spec
         self._make_source = make_source
+        self._health = health
+        self._errors = FailingLoop(
+            health.register(spec.logical_id, "shards", spec.event_source_arn), settings, stop
+        )
         self._invoker = invoker
         self._discard_factory = discard_factory
         self._settings = settings
@@ -204,13 +221,14 @@ class StreamPoller:
                         discard=discard,
                         settings=self._settings,
                         stop=self._stop,
+                        health=self._health,
                     )
                     self.workers[shard.shard_id] = worker
                     worker.thread.start()
-            except Exception:
-                logger.exception("%s: cannot list shards", self._spec.logical_id)
-                self._stop.wait(self._settings.error_backoff_s)
+            except Exception as error:
+                self._errors.failed(error)
                 continue
+            self._errors.succeeded()
             interval = self._settings.shard_discovery_interval_s
             if waiting_for_parent:
                 interval = min(interval, self._settings.idle_poll_interval_s)

@@ -2,7 +2,7 @@
 
 Each source turns the service's GetRecords output into :class:`StreamRecord` values that carry
 the record exactly as Lambda delivers it, plus what the poller needs around it (sequence
-number, arrival time, the view the filters see, the serialised size).
+number, arrival time, the serialised size); ``filter_view`` gives what the filters see.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ class StreamRecord:
     sequence_number: str
     arrival: float  # epoch seconds: Kinesis arrival / DynamoDB creation time
     event: dict[str, Any]  # one element of the event's "Records", as Lambda delivers it
-    filter_view: dict[str, Any]  # what FilterCriteria patterns are matched against
     size: int  # serialised size of ``event`` in bytes
 
 
@@ -55,6 +54,10 @@ class StreamSource(Protocol):
     ) -> str: ...
 
     def read(self, shard_id: str, iterator: str, limit: int) -> ReadResult: ...
+
+    def filter_view(self, record: StreamRecord) -> dict[str, Any]:
+        """What FilterCriteria patterns are matched against (built only when there are any)."""
+        ...
 
     def format_arrival(self, epoch_s: float) -> str:
         """An arrival time as the OnFailure record shows it."""

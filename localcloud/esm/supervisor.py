@@ -2,6 +2,7 @@
 
 ``start()`` only creates and starts threads (nothing talks to moto on the caller's thread);
 ``stop()`` sets one shared stop event, which every wait and backoff listens to, and joins.
+``health()`` is every polling loop's state (ok, or backing off with its last error).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from localcloud.esm.arns import function_arn
 from localcloud.esm.clients import AwsClients
 from localcloud.esm.dynamodb_streams import DynamoDbStreamSource
 from localcloud.esm.filters import RecordFilter
+from localcloud.esm.health import HealthBoard
 from localcloud.esm.identity import resolve_role_arn
 from localcloud.esm.kinesis import KinesisSource
 from localcloud.esm.on_failure import DiscardedBatch, OnFailureDestination, stream_failure_record
@@ -50,6 +52,7 @@ class EventSourceMappingSupervisor:
         self._clients = AwsClients(endpoint_url, region)
         self._stop = threading.Event()
         self._pollers: list[Poller] = []
+        self._health = HealthBoard()
         for mapping in self._mappings:
             # Fails fast on an invalid pattern, as CreateEventSourceMapping would.
             RecordFilter(mapping.filter_patterns)
@@ -68,6 +71,9 @@ class EventSourceMappingSupervisor:
                 mapping.logical_id,
             )
 
+    def health(self) -> list[dict[str, Any]]:
+        return self._health.snapshot()
+
     def stop(self) -> None:
         self._stop.set()
         deadline = time.monotonic() + self._settings.join_timeout_s
@@ -83,6 +89,7 @@ class EventSourceMappingSupervisor:
                 invoker=self._invoker,
                 settings=self._settings,
                 stop=self._stop,
+                health=self._health,
             )
         return StreamPoller(
             mapping,
@@ -91,6 +98,7 @@ class EventSourceMappingSupervisor:
             discard_factory=self._discarder(mapping),
             settings=self._settings,
             stop=self._stop,
+            health=self._health,
         )
 
     def _source_factory(self, mapping: EventSourceMappingSpec) -> Callable[[], StreamSource]:

@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import boto3
 import pytest
+import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_UNDER_TEST = Path(__file__).resolve().parent / "functions_under_test"
@@ -64,6 +66,7 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
         tmp_path, "up", "--detach", "--template", str(TEMPLATE), "--stack-name", "cli-test",
         "--port", str(port), "--api-port", str(_free_port()),
         "--parameter-overrides", "Greeting=bonjour",
+        "--cors-allow-origin", "http://localhost:3000",
     )  # fmt: skip
     try:
         assert up.returncode == 0, up.stderr
@@ -74,7 +77,23 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
         outputs = cfn.describe_stacks(StackName="cli-test")["Stacks"][0]["Outputs"]
         assert {o["OutputKey"] for o in outputs} == {"ProbeFunctionName", "InboxUrl"}
 
-        assert _cli(tmp_path, "status").returncode == 0
+        # The allowed origin reached the detached cloud; any other is refused.
+        endpoint = f"http://127.0.0.1:{port}/_localcloud/pollers"
+        granted = requests.get(endpoint, headers={"Origin": "http://localhost:3000"}, timeout=10)
+        assert granted.status_code == 403  # control endpoints: never for web pages
+        sqs_scope = f"Credential=x/{time.strftime('%Y%m%d')}/us-east-1/sqs/aws4_request"
+        for origin, expected in (("http://localhost:3000", 200), ("https://evil.example", 403)):
+            answer = requests.get(
+                f"http://127.0.0.1:{port}/?Action=ListQueues",
+                headers={"Origin": origin, "Authorization": f"AWS4-HMAC-SHA256 {sqs_scope}"},
+                timeout=10,
+            )
+            assert answer.status_code == expected, origin
+        assert answer.headers.get("Access-Control-Allow-Origin") is None
+
+        status = _cli(tmp_path, "status")
+        assert status.returncode == 0
+        assert "Event source mappings:\n  none" in status.stdout  # the probe stack has none
 
         env_event = _event(tmp_path, "env.json", {"action": "env", "names": ["GREETING"]})
         invoked = _cli(tmp_path, "invoke", "ProbeFunction", "-e", env_event)
@@ -121,3 +140,58 @@ def test_run_gives_the_command_the_cloud_and_returns_its_exit_code(tmp_path: Pat
     )  # fmt: skip
 
     assert result.returncode == 7, result.stderr
+
+
+def _stale_state(tmp_path: Path, pid: int, process: dict[str, object] | None) -> Path:
+    """The state file a killed cloud leaves behind, its PID now held by another process."""
+    state: dict[str, object] = {
+        "pid": pid,
+        "stack_name": "gone",
+        "region": "us-east-1",
+        "endpoint_url": "http://127.0.0.1:1",
+        "api_front_url": None,
+        "outputs": {},
+        "functions": {},
+        "rest_apis": [],
+    }
+    if process is not None:
+        state["process"] = process
+    path = tmp_path / ".localcloud" / "state.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(state))
+    return path
+
+
+@pytest.mark.parametrize(
+    "process",
+    [
+        # The identity the dead cloud recorded: same PID, another start time and command line.
+        {"start": "1", "command": [sys.executable, "-m", "localcloud", "up", "--quiet"]},
+        None,  # a state file from before identities were recorded
+    ],
+    ids=["recorded-identity", "no-identity"],
+)
+def test_a_reused_pid_is_not_the_cloud(tmp_path: Path, process: dict[str, object] | None) -> None:
+    bystander = subprocess.Popen(["sleep", "60"])
+    try:
+        state_file = _stale_state(tmp_path, bystander.pid, process)
+
+        status = _cli(tmp_path, "status")
+        assert status.returncode == 1
+        assert "stale" in status.stderr
+        assert not state_file.exists()
+
+        _stale_state(tmp_path / "again", bystander.pid, process)
+        env = _cli(tmp_path / "again", "env")
+        assert env.returncode == 1
+        assert "export" not in env.stdout
+
+        _stale_state(tmp_path / "once-more", bystander.pid, process)
+        stopped = _cli(tmp_path / "once-more", "stop")
+        assert stopped.returncode == 0
+        assert "no local cloud is running" in stopped.stdout
+        assert bystander.poll() is None, "stop signalled an unrelated process"
+        assert _alive(bystander.pid)
+    finally:
+        bystander.kill()
+        bystander.wait()

@@ -25,6 +25,7 @@ FAST = PollerSettings(
     retry_backoff_initial_s=0.05,
     retry_backoff_max_s=0.2,
     error_backoff_s=0.1,
+    error_backoff_max_s=0.4,
     shard_discovery_interval_s=0.5,
     sqs_wait_time_s=0,
     join_timeout_s=5.0,

@@ -48,6 +48,16 @@ BATCH_INFO_KEYS = {
 }
 
 
+def wait_until_reading(supervisor: Any) -> None:
+    """Until every shard of the mapping has been read once (its iterator is taken)."""
+
+    def reading() -> bool:
+        shards = [e for e in supervisor.health() if e["loop"].startswith("shardId-")]
+        return bool(shards) and all(e["last_ok_at"] is not None for e in shards)
+
+    wait_until(reading, what="the shard's first read")
+
+
 def seqs(batch: list[dict[str, Any]]) -> list[str]:
     return [record["kinesis"]["sequenceNumber"] for record in batch]
 
@@ -201,7 +211,6 @@ def test_records_older_than_the_maximum_age_are_discarded_without_invoking(
 def test_a_failing_record_is_retried_until_it_expires(cloud: Cloud, start_mappings: Any) -> None:
     name, arn = cloud.stream()
     failure_url, failure_arn = cloud.queue()
-    cloud.put(name, [("pk", {"n": 0})])
 
     def handler(event: dict[str, Any]) -> Any:
         raise FunctionError("always")
@@ -210,7 +219,10 @@ def test_a_failing_record_is_retried_until_it_expires(cloud: Cloud, start_mappin
     spec = mapping(  # MaximumRetryAttempts -1: retry until MaximumRecordAgeInSeconds
         "kinesis", arn, maximum_record_age_s=1, on_failure_destination_arn=failure_arn
     )
-    start_mappings([spec], function)
+    # The record's one second of age starts once the shard is being read, not before: on a
+    # loaded machine starting the poller alone can take longer than that.
+    wait_until_reading(start_mappings([spec], function))
+    cloud.put(name, [("pk", {"n": 0})])
     wait_until(lambda: cloud.depth(failure_url) == 1, what="the OnFailure message")
 
     (message,) = cloud.drain(failure_url)
@@ -323,7 +335,7 @@ def test_starting_position(cloud: Cloud, start_mappings: Any, position: str) -> 
     before = cloud.put(name, [("pk", {"n": 0})])
     function = RecordingFunction()
     supervisor = start_mappings([mapping("kinesis", arn, starting_position=position)], function)
-    time.sleep(0.5)  # let the poller take its iterator
+    wait_until_reading(supervisor)  # LATEST is where the shard ends when its iterator is taken
     after = cloud.put(name, [("pk", {"n": 1})])
     expected = before + after if position == "TRIM_HORIZON" else after
     wait_until(lambda: function.record_count() == len(expected))

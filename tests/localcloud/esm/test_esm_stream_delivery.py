@@ -17,7 +17,7 @@ SPEC = mapping("kinesis", "arn:aws:kinesis:us-east-1:123456789012:stream/s")
 
 def records(count: int, arrival: float | None = None) -> list[StreamRecord]:
     now = time.time() if arrival is None else arrival
-    return [StreamRecord(str(n), now, {"n": n, "seq": str(n)}, {}, 10) for n in range(1, count + 1)]
+    return [StreamRecord(str(n), now, {"n": n, "seq": str(n)}, 10) for n in range(1, count + 1)]
 
 
 def delivery(
