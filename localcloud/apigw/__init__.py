@@ -11,5 +11,10 @@ One job per module:
 - ``proxy_event``: the Lambda proxy event v1.0 and the mapping of the proxy response.
 - ``integrations``: ``aws_proxy`` (Lambda) and ``aws`` (SQS on moto) integrations.
 - ``gateway``: one request through route -> auth -> validation -> integration.
-- ``server`` / ``front``: the threaded HTTP server and the ``ApiFront`` the local cloud starts.
+- ``front_limits``: API Gateway's request quotas and the server's own bounds (pool, timeouts).
+- ``integration_pool``: a fixed number of gateway calls in flight on threads; the next gets 429.
+- ``asgi_front``: the ASGI app: size quotas, 408/429/504, health, then the gateway.
+- ``protocol_errors``: hypercorn's answers to unparseable HTTP/1.1 as ``{"message": ...}``.
+- ``server`` / ``front``: hypercorn on its own loop thread and the ``ApiFront`` the local cloud
+  starts.
 """

@@ -121,3 +121,18 @@ def test_run_gives_the_command_the_cloud_and_returns_its_exit_code(tmp_path: Pat
     )  # fmt: skip
 
     assert result.returncode == 7, result.stderr
+
+
+def test_a_taken_api_port_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _cli(
+            tmp_path, "run", "--template", str(TEMPLATE), "--stack-name", "port-test",
+            "--port", str(_free_port()), "--api-port", str(port), "--", "true",
+        )  # fmt: skip
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"Port {port} on 127.0.0.1 (API front) is in use" in result.stderr.splitlines()[-1]
