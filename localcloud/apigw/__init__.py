@@ -3,7 +3,10 @@
 One job per module:
 - ``http_types``: the request/response values every other module passes around.
 - ``routes``: the route table of a REST API, from its OpenAPI definition.
-- ``sigv4``: AWS_IAM authorization, SigV4 verified with botocore against the local credentials.
+- ``sigv4``: AWS_IAM authorization, SigV4 (header or presigned query) verified with botocore
+  against the local credentials.
+- ``sts_credentials``: the temporary credentials the local STS issued (the one adapter to moto's
+  STS backend).
 - ``validation``: request validators (JSON-schema models, required parameters).
 - ``request_context``: ``$context`` / ``requestContext`` values of one request.
 - ``gateway_responses``: API Gateway's error responses, with the definition's overrides.

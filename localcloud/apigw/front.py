@@ -15,6 +15,7 @@ from localcloud.apigw.integrations.sqs import SqsService
 from localcloud.apigw.moto_resources import fetch_resource_ids
 from localcloud.apigw.server import FrontHttpServer, health_document
 from localcloud.apigw.sigv4 import LocalPrincipal
+from localcloud.apigw.sts_credentials import LocalStsCredentials, session_token_credentials
 from localcloud.config import ACCOUNT_ID
 from localcloud.specs import Invoker, RestApiSpec
 
@@ -59,7 +60,14 @@ class ApiFront:
         )
         gateway = Gateway.with_local_integrations(
             self._apis,
-            principal=LocalPrincipal(self._credentials[0], self._credentials[1], ACCOUNT_ID),
+            principal=LocalPrincipal(
+                self._credentials[0],
+                self._credentials[1],
+                ACCOUNT_ID,
+                temporary_credentials=LocalStsCredentials(
+                    session_token_credentials(self._endpoint_url, self._region, self._credentials)
+                ),
+            ),
             region=self._region,
             invoker=self._invoker,
             services={"sqs": SqsService(self._endpoint_url, self._region, self._credentials)},
