@@ -8,7 +8,9 @@ Gateway's ``{"message": ...}`` shape.
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -317,3 +319,15 @@ def test_a_taken_api_port_is_a_clear_error(deployed: Deployed) -> None:
 
     assert f"Port {port}" in str(raised.value)
     assert "--api-port" in str(raised.value)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+@pytest.mark.parametrize("mode", ["--http2-prior-knowledge", "--http2"], ids=["prior", "upgrade"])
+def test_http2_cleartext_is_served(api: Deployed, mode: str) -> None:
+    out = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", mode,
+         f"{api.front.url}/_localcloud/health"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+
+    assert out.stdout == "2 200", out
