@@ -18,6 +18,7 @@ API Gateway applies before a request reaches an API, in its ``{"message": ...}``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,10 @@ def throttled() -> ApiResponse:
 
 def timed_out() -> ApiResponse:
     return _error(504, "Endpoint request timed out")
+
+
+def unavailable() -> ApiResponse:
+    return _error(503, "Service Unavailable")
 
 
 def body_timed_out() -> ApiResponse:
@@ -111,22 +116,23 @@ class FrontApp:
         self._pool = pool
 
     async def __call__(self, scope: Any, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        elif scope["type"] == "http":
+        # Lifespan events are not needed (returning at once is how an ASGI app declines them).
+        if scope["type"] == "http":
             await self._http(scope, receive, send)
 
-    @staticmethod
-    async def _lifespan(receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
     async def _http(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        try:
+            await self._serve_http(scope, receive, send)
+        except asyncio.CancelledError:
+            # The server is stopping and cut this request: say so rather than leave it to
+            # hypercorn's bodiless 500. (Nothing is answered if the response had started.)
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._send(
+                    send, unavailable(), http_version=scope["http_version"], close=True
+                )
+            raise
+
+    async def _serve_http(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         limits, version = self._limits, scope["http_version"]
         rejection: ApiResponse | None = None
         declared = _declared_length(scope)

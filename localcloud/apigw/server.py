@@ -29,9 +29,14 @@ from localcloud.apigw.front_limits import FrontLimits
 from localcloud.apigw.integration_pool import IntegrationPool
 
 LOGGER = logging.getLogger(__name__)
+# hypercorn's own lines ("Running on ... (CTRL + C to quit)") only when something is wrong.
+_HYPERCORN_LOG = logging.getLogger(f"{__name__}.hypercorn")
+_HYPERCORN_LOG.setLevel(logging.WARNING)
 
 _START_TIMEOUT_S = 10.0
-_STOP_TIMEOUT_S = 10.0
+# On stop, open requests get this long to finish; then their connections are cut.
+_GRACE_S = 2.0
+_STOP_TIMEOUT_S = 5.0
 
 
 class PortInUseError(OSError):
@@ -70,9 +75,9 @@ def _config(limits: FrontLimits, fd: int) -> Config:
     config.h11_max_incomplete_size = max(64 * 1024, 2 * limits.max_request_head_bytes)
     config.h11_pass_raw_headers = True  # header names as the client sent them
     config.include_server_header = False
-    config.graceful_timeout = 2.0
+    config.graceful_timeout = _GRACE_S
     config.accesslog = None
-    config.errorlog = LOGGER
+    config.errorlog = _HYPERCORN_LOG
     return config
 
 
@@ -94,6 +99,7 @@ class FrontHttpServer:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
+        self._main: asyncio.Task[None] | None = None
         self._started = threading.Event()
         self._failure: BaseException | None = None
 
@@ -108,26 +114,28 @@ class FrontHttpServer:
         self._port = int(listener.getsockname()[1])
         config = _config(self._limits, listener.detach())
         self._thread = threading.Thread(
-            target=self._run, args=(config,), name="api-front", daemon=True
+            target=self._run, args=(config,), name=f"api-front-{self._port}", daemon=True
         )
         self._thread.start()
         if not self._started.wait(_START_TIMEOUT_S) or self._failure is not None:
             raise RuntimeError("the API front did not start") from self._failure
 
     def _run(self, config: Config) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._serve(config))
-        except BaseException as error:  # reported to start() or logged at stop
-            self._failure = error
-            LOGGER.exception("API front stopped with an error")
-        finally:
-            self._started.set()
-            loop.close()
+        with asyncio.Runner() as runner:
+            self._loop = runner.get_loop()
+            try:
+                runner.run(self._serve(config))
+            except asyncio.CancelledError:
+                pass  # stopped by force (_cut_connections)
+            except BaseException as error:  # reported to start() or logged at stop
+                self._failure = error
+                LOGGER.exception("API front stopped with an error")
+            finally:
+                self._started.set()
 
     async def _serve(self, config: Config) -> None:
         self._stopping = asyncio.Event()
+        self._main = asyncio.current_task()
         self._started.set()
         # FrontApp takes plain dicts rather than hypercorn's TypedDict events.
         app = cast(ASGIFramework, self._app)
@@ -139,12 +147,23 @@ class FrontHttpServer:
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(stopping.set)
         if thread is not None:
-            thread.join(_STOP_TIMEOUT_S)
+            # hypercorn waits for every open connection (Server.wait_closed), and a client may
+            # hold one open mid-request; after the grace period those are cut.
+            thread.join(_GRACE_S)
+            if thread.is_alive() and loop is not None:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._cut_connections)
+                thread.join(_STOP_TIMEOUT_S)
             if thread.is_alive():
                 LOGGER.warning("the API front did not stop within %.0f s", _STOP_TIMEOUT_S)
         self._pool.shutdown()
         self._thread = None
         self._loop = None
+
+    def _cut_connections(self) -> None:
+        for task in asyncio.all_tasks():
+            if task is not self._main:
+                task.cancel()
 
 
 def health_document(deployed: list[tuple[str, str]]) -> dict[str, Any]:

@@ -331,3 +331,22 @@ def test_http2_cleartext_is_served(api: Deployed, mode: str) -> None:
     )  # fmt: skip
 
     assert out.stdout == "2 200", out
+
+
+def test_stop_does_not_wait_for_a_client_stalled_mid_body(deployed: Deployed) -> None:
+    front = ApiFront(
+        [], deployed.function, deployed.endpoint_url, REGION, ("a", "b"), port=0
+    )  # default limits: a stalled body would hold its connection for 30 s
+    front.start()
+    stalled = socket.create_connection(_address(front.url), timeout=10)
+    stalled.sendall(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+    try:
+        thread_name = f"api-front-{_address(front.url)[1]}"
+        front.stop()
+
+        assert thread_name not in [thread.name for thread in threading.enumerate()]
+        reply = stalled.recv(65536)  # what the server said before it closed the connection
+        assert _status_and_json(reply) == (503, {"message": "Service Unavailable"})
+        assert stalled.recv(100) == b""
+    finally:
+        stalled.close()
