@@ -1,5 +1,5 @@
 """Scenario g: a bounded load on the API front, 100 connections (half fresh per request, half
-keep-alive), signed POST /inbox for ``API_LOAD_SECONDS`` (default 5; ``make soak``: 60).
+keep-alive), signed POST /inbox for ``API_LOAD_SECONDS`` (default 3; ``make soak``: 60).
 
 No connection may be reset or time out, every answer is 200 or 429 (the integration pool is
 full: the client backs off and resends), and every message answered 200 must reach OutputQueue
@@ -51,7 +51,7 @@ def _collect(sqs: Any, queue_url: str, wanted: set[str], timeout_s: float) -> tu
 def test_g_api_front_under_load_resets_nothing_and_delivers_what_it_accepted(
     api: SignedApi, stack: Stack, clients: dict[str, Any], report: Any
 ) -> None:
-    seconds = float(os.environ.get("API_LOAD_SECONDS", "5"))
+    seconds = float(os.environ.get("API_LOAD_SECONDS", "3"))
     run_id = f"load-{uuid.uuid4().hex[:8]}"
 
     result = run_load(
