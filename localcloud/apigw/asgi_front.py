@@ -9,7 +9,8 @@ API Gateway applies before a request reaches an API, in its ``{"message": ...}``
   limit; the rest is read and dropped (up to ``max_drained_bytes``) so the client gets the 413;
 - a body that does not arrive within ``body_timeout_s``: 408, and the connection is closed;
 - every integration slot busy: 429 ``Too Many Requests`` at once (API Gateway's throttle answer);
-- the gateway taking over 29 s: 504 ``Endpoint request timed out``.
+- the gateway taking over 29 s: 504 ``Endpoint request timed out``;
+- a request cut because the server is stopping: 503 ``Service Unavailable``.
 
 ``GET /_localcloud/health`` is answered here. Everything else goes to the gateway as an
 ``IncomingRequest``, with header names as the client sent them.

@@ -3,9 +3,10 @@
 h11 refuses bad framing itself (a chunk size that is not plain hex such as ``-1``, ``0x10`` or
 ``1_0``; a non-numeric or conflicting ``Content-Length``; a bad request line; a head over its
 size limit) and hypercorn then answers the status h11 suggests (400, 431) with an empty body.
-This subclass answers the same status with a JSON message instead. hypercorn picks its HTTP/1.1
-protocol class by name in ``hypercorn.protocol``, so ``install()`` puts this one there (checked
-by the API front's tests against the pinned hypercorn).
+This subclass answers the same status with a JSON message instead. (Repeated *equal*
+``Content-Length`` values are merged by h11, as RFC 9110 section 8.6 allows, and served.)
+hypercorn picks its HTTP/1.1 protocol class by name in ``hypercorn.protocol``, so ``install()``
+puts this one there (checked by the API front's tests against the pinned hypercorn).
 """
 
 from __future__ import annotations
