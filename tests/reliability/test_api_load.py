@@ -1,4 +1,4 @@
-"""Scenario g: a bounded load on the API front, 100 connections (half fresh per request, half
+"""Scenario h: a bounded load on the API front, 100 connections (half fresh per request, half
 keep-alive), signed POST /inbox for ``API_LOAD_SECONDS`` (default 3; ``make soak``: 60).
 
 No connection may be reset or time out, every answer is 200 or 429 (the integration pool is
@@ -48,7 +48,7 @@ def _collect(sqs: Any, queue_url: str, wanted: set[str], timeout_s: float) -> tu
     return found, others
 
 
-def test_g_api_front_under_load_resets_nothing_and_delivers_what_it_accepted(
+def test_h_api_front_under_load_resets_nothing_and_delivers_what_it_accepted(
     api: SignedApi, stack: Stack, clients: dict[str, Any], report: Any
 ) -> None:
     seconds = float(os.environ.get("API_LOAD_SECONDS", "3"))
@@ -72,7 +72,7 @@ def test_g_api_front_under_load_resets_nothing_and_delivers_what_it_accepted(
     drained_s = time.monotonic() - drain_started
     report(
         Summary(
-            scenario="g_api_load",
+            scenario="h_api_load",
             sent=len(accepted),
             written=len(delivered),
             in_dlq=len(dlq),
