@@ -82,8 +82,8 @@ RELIABILITY = $(BIN)/pytest -q -p no:logging -o faulthandler_timeout=240 tests/r
 reliability: venv  ## fault-injection scenarios on an in-process local cloud (~3 min)
 	timeout 900 $(RELIABILITY)
 
-soak: venv  ## the same scenarios at soak size (5000 records, 500 messages; ~5 min)
-	SOAK_RECORDS=5000 SOAK_MESSAGES=500 timeout 1500 $(RELIABILITY)
+soak: venv  ## the same scenarios at soak size (5000 records, 500 messages, 60 s API load; ~7 min)
+	SOAK_RECORDS=5000 SOAK_MESSAGES=500 API_LOAD_SECONDS=60 timeout 1800 $(RELIABILITY)
 
 test: lint build unit integration reliability  ## everything CI runs
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -577,4 +578,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(error, file=sys.stderr)  # says which port and how to choose another
+        return 1

@@ -8,13 +8,14 @@ reports the served APIs. ``start()`` returns once the socket listens (port 0 pic
 from __future__ import annotations
 
 import logging
-import threading
 
+from localcloud.apigw.front_limits import FrontLimits
 from localcloud.apigw.gateway import Gateway
 from localcloud.apigw.integrations.sqs import SqsService
 from localcloud.apigw.moto_resources import fetch_resource_ids
 from localcloud.apigw.server import FrontHttpServer, health_document
 from localcloud.apigw.sigv4 import LocalPrincipal
+from localcloud.apigw.sts_credentials import LocalStsCredentials, session_token_credentials
 from localcloud.config import ACCOUNT_ID
 from localcloud.specs import Invoker, RestApiSpec
 
@@ -31,6 +32,7 @@ class ApiFront:
         credentials: tuple[str, str],
         host: str = "127.0.0.1",
         port: int = 4567,
+        limits: FrontLimits | None = None,
     ) -> None:
         self._apis = list(apis)
         self._invoker = invoker
@@ -39,12 +41,12 @@ class ApiFront:
         self._credentials = credentials
         self._host = host
         self._port = port
+        self._limits = limits
         self._server: FrontHttpServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        port = self._server.server_address[1] if self._server else self._port
+        port = self._server.port if self._server else self._port
         return f"http://{self._host}:{port}"
 
     def start(self) -> None:
@@ -58,27 +60,32 @@ class ApiFront:
         )
         gateway = Gateway.with_local_integrations(
             self._apis,
-            principal=LocalPrincipal(self._credentials[0], self._credentials[1], ACCOUNT_ID),
+            principal=LocalPrincipal(
+                self._credentials[0],
+                self._credentials[1],
+                ACCOUNT_ID,
+                temporary_credentials=LocalStsCredentials(
+                    session_token_credentials(self._endpoint_url, self._region, self._credentials)
+                ),
+            ),
             region=self._region,
             invoker=self._invoker,
             services={"sqs": SqsService(self._endpoint_url, self._region, self._credentials)},
             resource_ids=resource_ids,
         )
-        self._server = FrontHttpServer(
-            (self._host, self._port), gateway.handle, lambda: health_document(gateway.deployed)
+        server = FrontHttpServer(
+            self._host,
+            self._port,
+            gateway.handle,
+            lambda: health_document(gateway.deployed),
+            self._limits,
         )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="api-front", daemon=True
-        )
-        self._thread.start()
+        server.start()
+        self._server = server
         LOGGER.info("API front on %s serving %s", self.url, gateway.deployed)
 
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._server.stop()
         self._server = None
-        self._thread = None

@@ -1,157 +1,169 @@
-"""The threaded HTTP/1.1 server of the API front (stdlib ``http.server``).
+"""The API front's HTTP server: hypercorn (HTTP/1.1 through h11, HTTP/2 cleartext through h2) on
+its own event loop thread, serving ``asgi_front.FrontApp``.
 
-The standard library server rather than a WSGI one because WSGI folds header names to upper case
-and joins repeated headers, and the proxy event shows headers as the client sent them.
-
-It reads the body (Content-Length or chunked), enforces API Gateway's 10 MB payload limit
-(413 ``{"message": "Request Too Long"}``), answers ``GET /_localcloud/health``, and hands
-everything else to the handler function as an ``IncomingRequest``.
+The socket is bound here, before hypercorn starts, so a port conflict is a clear error
+(``PortInUseError``) and port 0 picks a free port whose number ``port`` reports. Connections
+cost no thread: hypercorn handles them on one event loop; only the gateway's calls run on the
+bounded ``IntegrationPool``. Timeouts: an idle connection, or one still sending its request
+head, is closed after ``idle_timeout_s``; a silent socket after ``read_timeout_s``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import errno
 import logging
+import socket
+import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
-from localcloud.apigw.http_types import ApiResponse, IncomingRequest
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from hypercorn.typing import ASGIFramework
+
+from localcloud.apigw import protocol_errors
+from localcloud.apigw.asgi_front import FrontApp, Handler
+from localcloud.apigw.front_limits import FrontLimits
+from localcloud.apigw.integration_pool import IntegrationPool
 
 LOGGER = logging.getLogger(__name__)
+# hypercorn's own lines ("Running on ... (CTRL + C to quit)") only when something is wrong.
+_HYPERCORN_LOG = logging.getLogger(f"{__name__}.hypercorn")
+_HYPERCORN_LOG.setLevel(logging.WARNING)
 
-MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's REST API payload quota
-_MAX_DISCARD_BYTES = 4 * MAX_PAYLOAD_BYTES
-HEALTH_PATH = "/_localcloud/health"
-
-Handler = Callable[[IncomingRequest], ApiResponse]
-
-
-class PayloadTooLarge(Exception):
-    pass
+_START_TIMEOUT_S = 10.0
+# On stop, open requests get this long to finish; then their connections are cut.
+_GRACE_S = 2.0
+_STOP_TIMEOUT_S = 5.0
 
 
-class BadFraming(Exception):
-    """The body's framing (Content-Length, chunks) is unreadable."""
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: FrontHttpServer
-
-    def _read_chunked(self) -> bytes:
-        body = bytearray()
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError as error:
-                raise BadFraming("bad chunk size") from error
-            if size == 0:
-                # Trailers, up to the empty line.
-                while self.rfile.readline(1024).strip():
-                    pass
-                return bytes(body)
-            if len(body) + size > MAX_PAYLOAD_BYTES:
-                raise PayloadTooLarge
-            body += self.rfile.read(size)
-            self.rfile.readline(1024)  # the CRLF after each chunk
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked()
-        length_text = self.headers.get("Content-Length")
-        if not length_text:
-            return b""
-        try:
-            length = int(length_text)
-        except ValueError as error:
-            raise BadFraming("bad Content-Length") from error
-        if length < 0:
-            raise BadFraming("negative Content-Length")
-        if length > MAX_PAYLOAD_BYTES:
-            self._discard(length)
-            raise PayloadTooLarge
-        return self.rfile.read(length)
-
-    def _discard(self, length: int) -> None:
-        """Read and drop a rejected body so the client, still sending, gets the 413 intact."""
-        if length > _MAX_DISCARD_BYTES:
-            return  # not worth reading; the connection closes instead
-        remaining = length
-        while remaining > 0:
-            chunk = self.rfile.read(min(remaining, 1 << 16))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-
-    def _send(self, response: ApiResponse) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    def _dispatch(self) -> None:
-        raw_path, _, raw_query = self.path.partition("?")
-        try:
-            body = self._read_body()
-        except PayloadTooLarge:
-            self.close_connection = True  # a body may be left unread: the connection is done
-            too_long = [("x-amzn-ErrorType", "RequestTooLongException")]
-            self._send(ApiResponse.json(413, {"message": "Request Too Long"}, too_long))
-            return
-        except BadFraming as error:
-            self.close_connection = True
-            self._send(ApiResponse.json(400, {"message": f"Bad Request: {error}"}))
-            return
-        if raw_path == HEALTH_PATH and self.command in ("GET", "HEAD"):
-            self._send(ApiResponse.json(200, self.server.health()))
-            return
-        request = IncomingRequest(
-            method=self.command,
-            raw_path=raw_path,
-            raw_query=raw_query,
-            headers=tuple((name, value) for name, value in self.headers.items()),
-            body=body,
-            source_ip=self.client_address[0],
-            protocol=self.request_version,
+class PortInUseError(OSError):
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            errno.EADDRINUSE,
+            f"Port {port} on {host} (API front) is in use by another program. Stop that program, "
+            "or choose another port with --api-port or LOCALCLOUD_API_PORT (0: any free port).",
         )
-        try:
-            response = self.server.handler(request)
-        except Exception:  # the gateway answers every error itself; this is a last resort
-            LOGGER.exception("API front handler failed")
-            response = ApiResponse.json(500, {"message": "Internal server error"})
-        self._send(response)
+        self.port = port
 
-    def __getattr__(self, name: str) -> Callable[[], None]:
-        # Every method, even an unknown one, goes to the gateway: like API Gateway it answers
-        # 403 for a method the API lacks, where http.server would answer 501.
-        if name.startswith("do_"):
-            return self._dispatch
-        raise AttributeError(name)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        LOGGER.debug("%s - " + format, self.address_string(), *args)
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
-class FrontHttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+def _bind(host: str, port: int) -> socket.socket:
+    try:
+        # SO_REUSEADDR (set by create_server) lets a restarted front reuse a port in TIME_WAIT.
+        return socket.create_server((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUseError(host, port) from None
+        raise
 
+
+def _config(limits: FrontLimits, fd: int) -> Config:
+    config = Config()
+    config.bind = [f"fd://{fd}"]
+    config.backlog = limits.listen_backlog
+    config.keep_alive_timeout = limits.idle_timeout_s
+    # A socket silent for longer than any legitimate pause (a body upload, the integration's
+    # answer) is closed.
+    config.read_timeout = int(limits.body_timeout_s + limits.integration_timeout_s + 5)
+    # API Gateway's head limit is enforced (with its JSON answer) by FrontApp; h11's own,
+    # larger limit only stops a head too big to be worth parsing.
+    config.h11_max_incomplete_size = max(64 * 1024, 2 * limits.max_request_head_bytes)
+    config.h11_pass_raw_headers = True  # header names as the client sent them
+    config.include_server_header = False
+    config.graceful_timeout = _GRACE_S
+    config.accesslog = None
+    config.errorlog = _HYPERCORN_LOG
+    return config
+
+
+class FrontHttpServer:
     def __init__(
         self,
-        address: tuple[str, int],
+        host: str,
+        port: int,
         handler: Handler,
         health: Callable[[], dict[str, Any]],
+        limits: FrontLimits | None = None,
     ) -> None:
-        self.handler = handler
-        self.health = health
-        super().__init__(address, _RequestHandler)
+        self._host = host
+        self._requested_port = port
+        self._limits = limits or FrontLimits()
+        self._pool = IntegrationPool(self._limits.max_in_flight)
+        self._app = FrontApp(handler, health, self._limits, self._pool)
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._main: asyncio.Task[None] | None = None
+        self._started = threading.Event()
+        self._failure: BaseException | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._port is not None, "start() first"
+        return self._port
+
+    def start(self) -> None:
+        protocol_errors.install()
+        listener = _bind(self._host, self._requested_port)
+        self._port = int(listener.getsockname()[1])
+        config = _config(self._limits, listener.detach())
+        self._thread = threading.Thread(
+            target=self._run, args=(config,), name=f"api-front-{self._port}", daemon=True
+        )
+        self._thread.start()
+        if not self._started.wait(_START_TIMEOUT_S) or self._failure is not None:
+            raise RuntimeError("the API front did not start") from self._failure
+
+    def _run(self, config: Config) -> None:
+        with asyncio.Runner() as runner:
+            self._loop = runner.get_loop()
+            try:
+                runner.run(self._serve(config))
+            except asyncio.CancelledError:
+                pass  # stopped by force (_cut_connections)
+            except BaseException as error:  # reported to start() or logged at stop
+                self._failure = error
+                LOGGER.exception("API front stopped with an error")
+            finally:
+                self._started.set()
+
+    async def _serve(self, config: Config) -> None:
+        self._stopping = asyncio.Event()
+        self._main = asyncio.current_task()
+        self._started.set()
+        # FrontApp takes plain dicts rather than hypercorn's TypedDict events.
+        app = cast(ASGIFramework, self._app)
+        await serve(app, config, shutdown_trigger=self._stopping.wait, mode="asgi")
+
+    def stop(self) -> None:
+        loop, stopping, thread = self._loop, self._stopping, self._thread
+        if loop is not None and stopping is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(stopping.set)
+        if thread is not None:
+            # hypercorn waits for every open connection (Server.wait_closed), and a client may
+            # hold one open mid-request; after the grace period those are cut.
+            thread.join(_GRACE_S)
+            if thread.is_alive() and loop is not None:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._cut_connections)
+                thread.join(_STOP_TIMEOUT_S)
+            if thread.is_alive():
+                LOGGER.warning("the API front did not stop within %.0f s", _STOP_TIMEOUT_S)
+        self._pool.shutdown()
+        self._thread = None
+        self._loop = None
+
+    def _cut_connections(self) -> None:
+        for task in asyncio.all_tasks():
+            if task is not self._main:
+                task.cancel()
 
 
 def health_document(deployed: list[tuple[str, str]]) -> dict[str, Any]:

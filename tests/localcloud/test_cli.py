@@ -195,3 +195,18 @@ def test_a_reused_pid_is_not_the_cloud(tmp_path: Path, process: dict[str, object
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_a_taken_api_port_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _cli(
+            tmp_path, "run", "--template", str(TEMPLATE), "--stack-name", "port-test",
+            "--port", str(_free_port()), "--api-port", str(port), "--", "true",
+        )  # fmt: skip
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"Port {port} on 127.0.0.1 (API front) is in use" in result.stderr.splitlines()[-1]

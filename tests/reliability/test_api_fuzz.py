@@ -28,7 +28,7 @@ from botocore.credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from localcloud.apigw.server import MAX_PAYLOAD_BYTES
+from localcloud.apigw.front_limits import MAX_PAYLOAD_BYTES
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from stackclient.http import SignedApi
 from stackclient.stack import Stack

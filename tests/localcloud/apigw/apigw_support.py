@@ -167,6 +167,7 @@ def send(
     secret: str = SECRET_ACCESS_KEY,
     access_key: str = ACCESS_KEY_ID,
     region: str = REGION,
+    token: str | None = None,
     tamper: Callable[[requests.PreparedRequest], None] | None = None,
 ) -> requests.Response:
     """A real HTTP request, signed like the AWS CLI (SigV4, service execute-api)."""
@@ -180,7 +181,8 @@ def send(
             data=prepared.body,
             headers=dict(prepared.headers),
         )
-        SigV4Auth(Credentials(access_key, secret), "execute-api", region).add_auth(aws_request)
+        credentials = Credentials(access_key, secret, token)
+        SigV4Auth(credentials, "execute-api", region).add_auth(aws_request)
         prepared.headers.update(dict(aws_request.headers))
     if tamper is not None:
         tamper(prepared)
