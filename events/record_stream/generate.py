@@ -85,6 +85,18 @@ def large_records() -> dict[str, Any]:
     return {"Records": records}
 
 
+DEEP = 20_000  # nesting levels: past the C parser's limit on 3.12+ (~10,000) and 3.11 (1,000)
+
+
+def payload_with(field: str, json_text: str, record_id: str = "odd") -> bytes:
+    """A {batch, id} record with one more field holding raw JSON text (or what is not JSON)."""
+    return b'{"batch":"mixed","id":"%s","%s":%s}' % (
+        record_id.encode(),
+        field.encode(),
+        json_text.encode(),
+    )
+
+
 # (partition key = expected outcome, data bytes or None, raw base64 override or None)
 MALFORMED_CASES: list[tuple[str, bytes | None, str | None]] = [
     ("valid:plain", payload("mixed", "ok-1"), None),
@@ -106,12 +118,23 @@ MALFORMED_CASES: list[tuple[str, bytes | None, str | None]] = [
     ("reject:invalid_field:null-id", b'{"batch":"mixed","id":null}', None),
     ("reject:invalid_field:object-id", b'{"batch":"mixed","id":{"n":1}}', None),
     ("reject:invalid_field:lone-surrogate", b'{"batch":"mixed","id":"\\ud800"}', None),
+    ("reject:invalid_utf8:raw-surrogate", b'{"batch":"mixed","id":"\xed\xa0\x80"}', None),
+    # What Python's parser refuses (ValueError, RecursionError) or reads but is not JSON.
+    ("reject:invalid_json:4301-digit-integer", payload_with("n", "1" * 4301), None),
+    ("reject:invalid_json:nested-too-deeply", payload_with("n", "[" * DEEP + "]" * DEEP), None),
+    ("reject:invalid_json:nan", payload_with("n", "NaN"), None),
+    ("reject:invalid_json:infinity", payload_with("n", "Infinity"), None),
+    ("reject:invalid_json:minus-infinity", payload_with("n", "-Infinity"), None),
     ("reject:key_too_long:batch-2049-bytes", payload("b" * 2049, "too-long-batch"), None),
     ("reject:key_too_long:id-1025-bytes", payload("mixed", "é" * 512 + "x"), None),
     ("valid:extra-fields-ignored", payload("mixed", "ok-2", note="extra", n=1), None),
     ("valid:unicode-keys", payload("lot-\u00e9\u4e2d", "\U0001f600-ok-3"), None),
     ("valid:keys-at-limits", payload("b" * 2048, "é" * 512), None),
     ("valid:duplicate-of-plain", payload("mixed", "ok-1", note="newer copy"), None),
+    # Duplicate names: the last one wins (as in JSON.parse, Jackson and pydantic's parser).
+    ("valid:duplicate-name-last-wins", b'{"batch":"mixed","id":"shadowed","id":"ok-5"}', None),
+    ("valid:lone-surrogate-in-ignored-field", b'{"batch":"mixed","id":"ok-6","n":"\\ud800"}', None),
+    ("valid:4300-digit-integer-ignored", payload_with("n", "1" * 4300, record_id="ok-7"), None),
     ("valid:after-the-bad-ones", payload("mixed", "ok-4"), None),
 ]
 

@@ -7,12 +7,17 @@ and are JSON Schema draft 4, as in API Gateway; ``$ref``s resolve inside the def
 (``#/components/schemas/...``). Validation is by the request's media type (``application/json``
 when there is no Content-Type); a media type without a model is not validated, and an empty
 body is validated as ``{}``. A body that is not JSON (or not UTF-8) fails validation too.
+
+API Gateway's validator is Java, and so are its semantics here: ``pattern`` is a
+java.util.regex ``find()`` (``localcloud.apigw.java_regex``: ``$`` also matches before a final
+line terminator), and the JSON parser, like Jackson's, keeps escaped lone surrogates as they are
+and lets the last of duplicate names win.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +28,7 @@ from referencing.jsonschema import DRAFT4
 
 from localcloud.apigw.gateway_responses import GatewayError
 from localcloud.apigw.http_types import IncomingRequest, media_type
+from localcloud.apigw.java_regex import java_find
 
 _DOCUMENT_URI = "urn:localcloud:apigw:definition"
 _MAX_ERROR_CHARS = 300
@@ -37,6 +43,19 @@ def _pointer(*segments: str) -> str:
 def _reject_constant(name: str) -> Any:
     # JSON has no NaN/Infinity; API Gateway's parser rejects them, Python's would not.
     raise ValueError(f"'{name}' is not valid JSON")
+
+
+def _java_pattern(
+    validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[jsonschema.ValidationError]:
+    if validator.is_type(instance, "string") and not java_find(pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+ApiGatewayValidator: Any = jsonschema.validators.extend(
+    jsonschema.Draft4Validator, {"pattern": _java_pattern}
+)
+"""Draft 4 as API Gateway's validator applies it (Java regex semantics for ``pattern``)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +165,7 @@ def build_request_checks(
         )
         for kind, pointer in _body_schema_pointers(resource_path, method_key, operation).items():
             schema = {"$ref": f"{_DOCUMENT_URI}{pointer}"}
-            validators[kind] = jsonschema.Draft4Validator(schema, registry=registry)
+            validators[kind] = ApiGatewayValidator(schema, registry=registry)
     required: list[tuple[str, str]] = []
     if settings.get("validateRequestParameters"):
         for parameter in operation.get("parameters") or []:

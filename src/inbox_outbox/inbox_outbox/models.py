@@ -24,11 +24,18 @@ from pydantic import (
     model_serializer,
 )
 
-ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
-TYPE_PATTERN = r"^[A-Za-z0-9._-]+$"
+# The patterns are read by API Gateway's validator as Java regexes and here by Python's re, so
+# they use only what both read alike: `(?![\s\S])` is the absolute end (Java's `$` also matches
+# before a final line terminator, Python's before a final "\n"), and a surrogate code point is
+# only ever an unpaired one (both engines see a valid pair as one code point).
+ID_PATTERN = r"^[A-Za-z0-9._:-]+(?![\s\S])"
+TYPE_PATTERN = r"^[A-Za-z0-9._-]+(?![\s\S])"
+MESSAGE_PATTERN = r"^[^\uD800-\uDFFF]*(?![\s\S])"
 
 MessageId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=ID_PATTERN)]
-MessageText = Annotated[str, StringConstraints(min_length=1, max_length=65536)]
+MessageText = Annotated[
+    str, StringConstraints(min_length=1, max_length=65536, pattern=MESSAGE_PATTERN)
+]
 MessageType = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=TYPE_PATTERN)]
 
 
@@ -37,7 +44,8 @@ class InboxMessage(BaseModel):
 
     # strict: JSON Schema's `type: string` accepts no numbers or booleans, so neither do we.
     # forbid: the schema says additionalProperties: false.
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    # python-re: the patterns' lookahead, which pydantic's default Rust regex engine lacks.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, regex_engine="python-re")
 
     id: MessageId
     message: MessageText

@@ -1,23 +1,22 @@
 """Hypothesis strategies for input-queue bodies, and the contract that says which are valid.
 
 The oracle is the API's contract, not the Lambda's model: template.yaml's InboxMessage JSON
-schema (patterns with ECMA-262 semantics, as JSON Schema specifies), plus two rules the handler
-adds on purpose: a string must be valid Unicode (a lone surrogate escape cannot be forwarded as
-UTF-8) and `type` must not be the configured poison type. Every body is one SQS accepts.
+schema as API Gateway's request validator reads it (the local cloud's validator: Java regex
+semantics, NaN/Infinity refused, duplicate names last-wins), plus the one rule the handler adds
+on purpose: `type` must not be the configured poison type. Every body is one SQS accepts.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
 from hypothesis import strategies as st
 
+from localcloud.apigw.validation import ApiGatewayValidator, body_errors
 from tests.unit.inbox_outbox.sqs_harness import inbox_message_schema
 
 POISON_TYPE = "malformed"  # POISON_MESSAGE_TYPE in the fuzz environment (conftest.py)
@@ -34,49 +33,17 @@ class BodyCase:
     kind: str
 
 
-def _ecma_pattern(
-    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
-) -> Iterator[Any]:
-    # JSON Schema patterns are ECMA-262: "$" matches only at the very end, whereas Python's
-    # "$" also matches before a trailing newline ("abc\n" would pass ^[a-z]+$).
-    if isinstance(instance, str) and not re.search(pattern.replace("$", r"\Z"), instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
 @cache
-def _schema_validator() -> Any:
-    validator_class = jsonschema.validators.extend(
-        jsonschema.Draft4Validator, {"pattern": _ecma_pattern}
-    )
-    return validator_class(inbox_message_schema())
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def _api_validator() -> Any:
+    return ApiGatewayValidator(inbox_message_schema())
 
 
 def contract_accepts(body: str) -> bool:
     """True if the contract says the body must be forwarded."""
-    try:
-        document = json.loads(body)
-    except ValueError:
+    # A body on the queue is text; one with a lone surrogate can only be there escaped.
+    if body_errors(_api_validator(), body.encode("utf-8", "surrogatepass")):
         return False
-    if not _schema_validator().is_valid(document):
-        return False
-    try:
-        for text in _strings(document):
-            text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return bool(document.get("type") != POISON_TYPE)
+    return bool(json.loads(body).get("type") != POISON_TYPE)
 
 
 def sqs_accepts(body: str) -> bool:
@@ -98,6 +65,8 @@ def _dump(document: Any, escape_unicode: bool) -> str:
     return body
 
 
+# Every line terminator of java.util.regex.
+LINE_TERMINATORS = ("\n", "\r\n", "\r", "\u0085", "\u2028", "\u2029")
 TEXTS = st.text(min_size=1, max_size=20)
 IDS = st.from_regex(r"\A[A-Za-z0-9._:-]{1,128}\Z")
 TYPES = st.from_regex(r"\A[A-Za-z0-9._-]{1,64}\Z").filter(lambda value: value != POISON_TYPE)
@@ -154,20 +123,29 @@ def _broken_values(field: str, words: Vocabulary) -> st.SearchStrategy[Any]:
         return st.one_of(
             *common,
             st.text(min_size=129, max_size=140, alphabet="abc"),
-            ids.map(lambda value: value + "\n"),  # "$" is the end, not the end of a line
+            # Java's "$" (API Gateway) also matched before a final line terminator.
+            st.builds(lambda value, end: value + end, ids, st.sampled_from(LINE_TERMINATORS)),
             st.builds(lambda a, bad, b: a + bad + b, ids, st.sampled_from(" /é\t#"), ids),
         )
     if field == "message":
         return st.one_of(
             *common,
             st.just("m" * (MESSAGE_MAX_CHARS + 1)),
-            texts.map(lambda text: text + "\udc00"),  # lone surrogate (sent as a \\udc00 escape)
+            # Lone surrogates (sent as \\udc00-style escapes), at either end or inside.
+            texts.map(lambda text: text + "\udc00"),
+            st.builds(
+                lambda a, surrogate, b: a + chr(surrogate) + b,
+                texts,
+                st.integers(0xD800, 0xDFFF),
+                texts,
+            ),
         )
     return st.one_of(
         *common,
         st.just(POISON_TYPE),
         st.text(min_size=65, max_size=70, alphabet="t"),
         st.builds(lambda a, bad: a + bad, types, st.sampled_from(" :/é")),
+        st.builds(lambda value, end: value + end, types, st.sampled_from(LINE_TERMINATORS)),
     )
 
 
@@ -190,6 +168,45 @@ def near_miss_bodies(draw: st.DrawFn, words: Vocabulary) -> BodyCase:
     else:
         document[how] = draw(_broken_values(how, words))
     return BodyCase(_dump(document, draw(st.booleans())), False, f"near_miss:{how}")
+
+
+_PLACEHOLDER = "\x00placeholder\x00"
+
+
+def _with_raw_value(document: dict[str, Any], field: str, raw: str) -> str:
+    """The document's JSON with `field`'s value replaced by raw text, JSON or not."""
+    return json.dumps({**document, field: _PLACEHOLDER}).replace(json.dumps(_PLACEHOLDER), raw, 1)
+
+
+@st.composite
+def parser_edge_bodies(draw: st.DrawFn, words: Vocabulary) -> BodyCase:
+    """Bodies at the JSON parsers' edges (issue #12): what they refuse, and duplicate names.
+
+    Whether one is valid is the oracle's call: a duplicate name is valid when its last value is.
+    """
+    document = draw(inbox_documents(words))
+    field = draw(st.sampled_from(["id", "message", "type"]))
+    kind = draw(st.sampled_from(["huge_integer", "too_deep", "non_finite", "duplicate_name"]))
+    if kind == "huge_integer":
+        raw = "9" * draw(st.integers(4301, 20_000))
+    elif kind == "too_deep":
+        depth = draw(st.integers(20_000, 50_000))
+        raw = "[" * depth + "]" * depth
+    elif kind == "non_finite":
+        raw = draw(st.sampled_from(["NaN", "Infinity", "-Infinity"]))
+    else:
+        # The name twice, the valid value first or last; sizes stay far under SQS's limit.
+        document["message"] = document["message"][:100]
+        other = draw(st.one_of(_broken_values(field, words), words.texts))
+        if draw(st.booleans()):
+            first, last = other, document.get(field)
+        else:
+            first, last = document.get(field), other
+        rest = json.dumps({**document, field: last})[1:]
+        body = f"{{{json.dumps(field)}:{json.dumps(first)},{rest}"
+        return BodyCase(body, contract_accepts(body), f"edge:{kind}")
+    body = _with_raw_value(document, field, raw)
+    return BodyCase(body, False, f"near_miss:{kind}")
 
 
 def json_documents(words: Vocabulary) -> st.SearchStrategy[Any]:
@@ -225,6 +242,7 @@ def bodies(
         valid_bodies(words),
         valid_bodies(words),
         near_miss_bodies(words),
+        parser_edge_bodies(words),
         arbitrary_bodies(words, any_text),
     )
     return st.integers(1, max_size).flatmap(

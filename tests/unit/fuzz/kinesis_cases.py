@@ -43,6 +43,10 @@ class DataCase:
         return self.key is not None
 
 
+def _not_json(token: str) -> Any:
+    raise ValueError(token)
+
+
 def contract_key(data: bytes) -> ItemKey | None:
     """The (batch, id) the contract makes of `data`, or None if it must be rejected.
 
@@ -50,8 +54,10 @@ def contract_key(data: bytes) -> ItemKey | None:
     only to tell whether arbitrary bytes happen to be a valid record.
     """
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        document = json.loads(data.decode("utf-8"), parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # Not UTF-8, not JSON, more digits than int() takes, deeper than the parser goes, or
+        # NaN/Infinity (which Python reads but JSON does not have).
         return None
     if not isinstance(document, dict):
         return None
@@ -101,11 +107,13 @@ def keys(field: str, strings: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     )
 
 
+# JSON's own values: json.dumps writes NaN and infinities as tokens JSON does not have (they are
+# generated on purpose, as invalid data, by parser_edge_cases).
 JSON_SCALARS: st.SearchStrategy[Any] = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(),
-    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=10),
 )
 
@@ -184,7 +192,7 @@ def _broken_values(
             st.none(),
             st.booleans(),
             st.integers(),
-            st.floats(),
+            st.floats(allow_nan=False, allow_infinity=False),
             st.lists(strings, max_size=2),
             st.dictionaries(strings, strings, max_size=2),
         )
@@ -245,6 +253,106 @@ def near_miss_cases(draw: st.DrawFn, strings: st.SearchStrategy[str]) -> DataCas
     return DataCase(text.encode("utf-8"), None, reason, f"{kind}:{field}")
 
 
+# The parser's edges (issue #12): what Python's json refuses (more than 4300 digits, nesting past
+# its recursion limit: ~10,000 levels on 3.12+, 1,000 on 3.11), what it reads although JSON has
+# no such token, and what it reads that is JSON but odd (duplicate names, lone surrogate escapes).
+INT_MAX_DIGITS = 4300
+_NON_FINITE = ("NaN", "Infinity", "-Infinity")
+
+
+def _with_raw_field(text: str, name: str, raw: str) -> str:
+    """JSON object text with one more member whose value is `raw` text, JSON or not."""
+    return text.rstrip()[:-1] + f",{json.dumps(name)}:{raw}}}"
+
+
+def _nested(depth: int, leaf: str = "1") -> str:
+    return "[" * depth + leaf + "]" * depth
+
+
+@st.composite
+def parser_edge_cases(draw: st.DrawFn, strings: st.SearchStrategy[str]) -> DataCase:
+    """A record at one of the JSON parser's edges, valid or not, with the outcome it must have."""
+    document = draw(documents(strings))
+    text = draw(encode(document)).decode("utf-8")
+    key = (document["batch"], document["id"])
+    name = draw(strings.filter(lambda name: name not in _KEY_LIMITS))
+    kind = draw(
+        st.sampled_from(
+            [
+                "huge_integer",
+                "integer_at_digit_limit",
+                "too_deep",
+                "deep_within_limit",
+                "non_finite",
+                "duplicate_name",
+                "lone_surrogate_ignored",
+                "huge_ignored_string",
+                "huge_key",
+                "raw_surrogate_bytes",
+            ]
+        )
+    )
+    if kind == "huge_integer":
+        digits = draw(st.integers(INT_MAX_DIGITS + 1, 20_000))
+        raw = draw(st.sampled_from(["", "-"])) + "9" * digits
+        if draw(st.booleans()):  # as the value of a key field: the parser refuses it first
+            field = draw(st.sampled_from(sorted(_KEY_LIMITS)))
+            return DataCase(_key_as_raw(document, field, raw), None, "invalid_json", kind)
+        return DataCase(_with_raw_field(text, name, raw).encode(), None, "invalid_json", kind)
+    if kind == "integer_at_digit_limit":
+        raw = "7" * draw(st.integers(INT_MAX_DIGITS - 5, INT_MAX_DIGITS))
+        return DataCase(_with_raw_field(text, name, raw).encode(), key, None, kind)
+    if kind == "too_deep":
+        depth = draw(st.integers(20_000, 60_000))
+        leaf = draw(st.sampled_from(["1", "{}", '"x"']))
+        raw = _nested(depth, leaf) if draw(st.booleans()) else '{"a":' * depth + "1" + "}" * depth
+        return DataCase(_with_raw_field(text, name, raw).encode(), None, "invalid_json", kind)
+    if kind == "deep_within_limit":
+        raw = _nested(draw(st.integers(1, 500)))
+        return DataCase(_with_raw_field(text, name, raw).encode(), key, None, kind)
+    if kind == "non_finite":
+        token = draw(st.sampled_from(_NON_FINITE))
+        if draw(st.booleans()):
+            field = draw(st.sampled_from(sorted(_KEY_LIMITS)))
+            return DataCase(_key_as_raw(document, field, token), None, "invalid_json", kind)
+        raw = draw(st.sampled_from([token, f"[{token}]", f'{{"v":{token}}}']))
+        return DataCase(_with_raw_field(text, name, raw).encode(), None, "invalid_json", kind)
+    if kind == "duplicate_name":
+        # An earlier value of a key field, valid or not, is shadowed: the last one wins.
+        field = draw(st.sampled_from(sorted(_KEY_LIMITS)))
+        shadowed = draw(st.one_of(JSON_SCALARS, strings))
+        body = text.lstrip()[1:]
+        return DataCase(
+            f"{{{json.dumps(field)}:{json.dumps(shadowed)},{body}".encode(), key, None, kind
+        )
+    if kind == "lone_surrogate_ignored":
+        # Only the key is stored, so a lone surrogate elsewhere does no harm.
+        raw = json.dumps(draw(_lone_surrogates(strings)))
+        return DataCase(_with_raw_field(text, name, raw).encode(), key, None, kind)
+    if kind == "huge_ignored_string":
+        raw = json.dumps("s" * draw(st.integers(100_000, 300_000)))
+        return DataCase(_with_raw_field(text, name, raw).encode(), key, None, kind)
+    if kind == "huge_key":
+        field = draw(st.sampled_from(sorted(_KEY_LIMITS)))
+        broken = {**document, field: "k" * draw(st.integers(50_000, 300_000))}
+        return DataCase(json.dumps(broken).encode(), None, "key_too_long", f"{kind}:{field}")
+    # A surrogate written as raw bytes (ED A0 80..ED BF BF) inside a key: not UTF-8.
+    field = draw(st.sampled_from(sorted(_KEY_LIMITS)))
+    surrogate = chr(draw(st.integers(0xD800, 0xDFFF))).encode("utf-8", "surrogatepass")
+    raw = json.dumps(document[field], ensure_ascii=False).encode()[:-1] + surrogate + b'"'
+    return DataCase(_key_as_raw(document, field, raw), None, "invalid_utf8", f"{kind}:{field}")
+
+
+_PLACEHOLDER = "\x00placeholder\x00"
+
+
+def _key_as_raw(document: dict[str, Any], field: str, raw: str | bytes) -> bytes:
+    """The document's JSON with a key field's value replaced by raw text (JSON or not)."""
+    text = json.dumps({**document, field: _PLACEHOLDER}).encode()
+    value = raw.encode() if isinstance(raw, str) else raw
+    return text.replace(json.dumps(_PLACEHOLDER).encode(), value, 1)
+
+
 def arbitrary_cases(strings: st.SearchStrategy[str]) -> st.SearchStrategy[DataCase]:
     """Any bytes, and any text, that do not happen to be a valid record (practically all)."""
     raw = st.one_of(
@@ -285,6 +393,7 @@ def batches(
         valid_cases(strings),
         valid_cases(strings),
         near_miss_cases(strings),
+        parser_edge_cases(strings),
         arbitrary_cases(strings),
         st.just(DUPLICATE),
     ]

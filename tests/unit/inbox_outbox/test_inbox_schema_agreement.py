@@ -1,7 +1,11 @@
 """The pydantic InboxMessage and the template's OpenAPI InboxMessage schema accept the same bodies.
 
 The schema is loaded from template.yaml itself (samtranslator's loader understands the
-CloudFormation tags), so editing either side without the other fails here.
+CloudFormation tags), so editing either side without the other fails here. The schema side is
+checked as API Gateway reads it (the local cloud's validator: Java regex semantics, a JSON parser
+that keeps escaped lone surrogates) and as the plain `jsonschema` library reads it (Python's re);
+the model side as the function reads a queue body (pydantic's JSON parser). Issue #12 case 6:
+`{"id": "abc\\n"}` and `{"message": "\\ud800"}` were 200s at the API that the model refused.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from inbox_outbox.models import ID_PATTERN, TYPE_PATTERN, InboxMessage
+from inbox_outbox.models import ID_PATTERN, MESSAGE_PATTERN, TYPE_PATTERN, InboxMessage
+from localcloud.apigw.validation import ApiGatewayValidator, body_errors
 from tests.unit.inbox_outbox.sqs_harness import inbox_message_schema
 
 GOOD_BODIES: list[Any] = [
@@ -52,21 +57,38 @@ BAD_BODIES: list[Any] = [
 ]
 
 
-def schema_accepts(body: Any) -> bool:
+def _json_text(body: Any) -> str:
+    return body if isinstance(body, str) else json.dumps(body)
+
+
+def api_accepts(body: Any) -> bool:
+    """API Gateway's request validator (as the local cloud applies it) on the body's JSON text."""
+    text = _json_text(body).encode("utf-8", "surrogatepass")
+    return body_errors(ApiGatewayValidator(inbox_message_schema()), text) == []
+
+
+def jsonschema_accepts(body: Any) -> bool:
+    """The plain `jsonschema` library (Python's re) on the parsed body."""
     try:
-        jsonschema.validate(body, inbox_message_schema())
-    except jsonschema.ValidationError:
+        document = json.loads(_json_text(body))
+    except (ValueError, RecursionError):
         return False
-    return True
+    return bool(jsonschema.Draft4Validator(inbox_message_schema()).is_valid(document))
 
 
 def model_accepts(body: Any) -> bool:
     # The Lambda sees the body as JSON text on the queue, so validate exactly that.
     try:
-        InboxMessage.model_validate_json(json.dumps(body))
+        InboxMessage.model_validate_json(_json_text(body))
     except ValidationError:
         return False
     return True
+
+
+def schema_accepts(body: Any) -> bool:
+    accepted = api_accepts(body)
+    assert jsonschema_accepts(body) == accepted, "Python's re reads a pattern unlike Java's"
+    return accepted
 
 
 def test_schema_is_a_valid_json_schema() -> None:
@@ -93,7 +115,7 @@ def test_model_constraints_equal_the_schema() -> None:
     assert InboxMessage.model_config.get("extra") == "forbid"
     assert properties["id"]["pattern"] == ID_PATTERN
     assert properties["type"]["pattern"] == TYPE_PATTERN
-    assert "pattern" not in properties["message"]
+    assert properties["message"]["pattern"] == MESSAGE_PATTERN
 
     generated = InboxMessage.model_json_schema()["properties"]
     required = set(InboxMessage.model_json_schema()["required"])
@@ -107,22 +129,66 @@ def test_model_constraints_equal_the_schema() -> None:
             assert constrained.get(keyword) == expected.get(keyword), (name, keyword)
 
 
-def test_trailing_newline_follows_ecma_262_not_python_re() -> None:
-    # JSON Schema patterns are ECMA 262 regexes, where `$` matches only at the very end, so "a\n"
-    # does not match ^[A-Za-z0-9._:-]+$. The python `jsonschema` library uses `re.search`, whose
-    # `$` also matches before a final newline; the model (pydantic's Rust regex) follows ECMA.
-    body = {"id": "a\n", "message": "m"}
-    assert not model_accepts(body)
-    assert schema_accepts(body), "python-jsonschema quirk changed; drop this test's exemption"
+# JSON texts at the edges of both parsers and regex engines: line terminators where Java's `$`
+# would have matched, escaped lone surrogates (kept by API Gateway's parser, refused by
+# pydantic's), duplicate names (the last wins in both), tokens and numbers JSON parsers refuse.
+GOOD_TEXTS = [
+    '{"id":"a","message":"\\ud83d\\ude00"}',  # an escaped pair is one character
+    '{"id":"a","message":"raw \U0001f600, \u2028 and \u0085 inside"}',
+    '{"id":"a","message":"ends with a newline\\n"}',
+    '{"id":"a","message":"\\r\\n"}',
+    '{"id":"bad id","message":"m","id":"a"}',
+    '{"id":"a","message":"m","type":"t:no","type":"t"}',
+]
+BAD_TEXTS = [
+    *(
+        f'{{"id":"abc{end}","message":"m"}}'
+        for end in ("\\n", "\\r\\n", "\\r", "\\u0085", "\\u2028", "\\u2029", "\\n\\n")
+    ),
+    *(f'{{"id":"a","message":"m","type":"t{end}"}}' for end in ("\\n", "\\r", "\\u2028")),
+    '{"id":"\\na","message":"m"}',
+    '{"id":"a","message":"\\ud800"}',
+    '{"id":"a","message":"x\\udc00y"}',
+    '{"id":"a","message":"\\ude00\\ud83d"}',
+    '{"id":"a","message":"m","message":"\\ud800"}',
+    '{"id":"a","message":"m","id":"bad id"}',
+    '{"id":"a","message":NaN}',
+    '{"id":"a","message":"m","type":Infinity}',
+    '{"id":' + "1" * 4301 + ',"message":"m"}',
+    '{"id":"a","message":"m","x":' + "[" * 20_000 + "]" * 20_000 + "}",
+    '{"id":"a","message":"m"',
+]
 
 
-# Text around the bounds, drawn from the allowed characters and a few that are not; no "\n"
-# (see the test above).
-_alphabet = st.sampled_from([*"aZ09._:-", " ", "/", "é", "\t", "ß"])
+@pytest.mark.parametrize("text", GOOD_TEXTS, ids=lambda t: t[:40])
+def test_both_accept_good_texts(text: str) -> None:
+    assert schema_accepts(text)
+    assert model_accepts(text)
+
+
+@pytest.mark.parametrize("text", BAD_TEXTS, ids=lambda t: t[:40])
+def test_both_reject_bad_texts(text: str) -> None:
+    assert not schema_accepts(text)
+    assert not model_accepts(text)
+
+
+# Text around the bounds, drawn from the allowed characters, a few that are not, every line
+# terminator Java knows and surrogates (lone, or halves of a pair when the JSON escapes them).
+_alphabet = st.sampled_from(
+    [
+        *"aZ09._:-",
+        *(" ", "/", "é", "\t", "ß"),
+        *("\n", "\r", "\u0085", "\u2028", "\u2029"),
+        *("\ud800", "\udbff", "\udc00", "\udfff", "\U0001f600"),
+    ]
+)
 _text = st.one_of(
     st.text(_alphabet, min_size=0, max_size=3),
     st.text(_alphabet, min_size=126, max_size=130),
     st.text(st.sampled_from(list("aZ09._-")), min_size=62, max_size=66),
+    st.text(st.sampled_from(list("aZ09._-")), min_size=1, max_size=8).map(
+        lambda text: text + "\r\n"
+    ),
 )
 _value = st.one_of(_text, st.integers(), st.none(), st.booleans())
 _bodies = st.dictionaries(
@@ -131,6 +197,12 @@ _bodies = st.dictionaries(
 
 
 @settings(max_examples=300, deadline=None)
-@given(_bodies)
-def test_model_and_schema_agree_on_generated_bodies(body: dict[str, Any]) -> None:
-    assert model_accepts(body) == schema_accepts(body)
+@given(_bodies, st.booleans())
+def test_model_and_schema_agree_on_generated_bodies(body: dict[str, Any], raw: bool) -> None:
+    # Raw UTF-8 where it can be (a lone surrogate can only be sent escaped).
+    text = json.dumps(body, ensure_ascii=not raw)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(body)
+    assert model_accepts(text) == schema_accepts(text)

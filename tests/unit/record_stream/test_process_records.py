@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from events.record_stream.generate import kinesis_record
 from lambda_observability.powertools import logger
 from record_stream.logic.record_payload import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
 from tests.unit.record_stream.conftest import Invoke
@@ -28,6 +29,15 @@ def _payload(record: dict[str, Any]) -> dict[str, Any]:
 def _sequence(record: dict[str, Any]) -> str:
     sequence: str = record["kinesis"]["sequenceNumber"]
     return sequence
+
+
+def _labelled(event: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """The sample's records whose partition key (their expected outcome) starts with `prefix`."""
+    return [r for r in event["Records"] if r["kinesis"]["partitionKey"].startswith(prefix)]
+
+
+def _valid_keys(event: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(_payload(r)["batch"], _payload(r)["id"]) for r in _labelled(event, "valid:")}
 
 
 def _failures(response: dict[str, Any]) -> set[str]:
@@ -264,7 +274,7 @@ def test_rejected_queue_down_reports_the_rejected_records(
     with fail_calls(handler_sqs_client, "sqs.SendMessageBatch", "KMS.ThrottlingException"):
         response = process_records(event)
     assert _failures(response) == rejected
-    assert len(aws.items()) == 5  # the valid records were still written
+    assert len(aws.items()) == len(_valid_keys(event))  # the valid records were still written
     assert aws.rejected_messages() == []
 
 
@@ -284,7 +294,7 @@ def test_entries_the_queue_refuses_are_reported(
         response = process_records(event)
     assert _failures(response) == refused
     delivered = {m["sequence_number"] for m in aws.rejected_messages()}
-    assert len(delivered) == 20 - len(refused)
+    assert len(delivered) == len(_labelled(event, "reject:")) - len(refused)
     assert not delivered & refused
 
 
@@ -299,8 +309,8 @@ def test_record_contents_never_reach_info_logs(
     logs = "\n".join(lines)
     (summary,) = [json.loads(line) for line in lines if '"Records rejected"' in line]
     assert summary["level"] == "INFO"
-    assert sum(summary["reasons"].values()) == 20
-    assert summary["reasons"]["invalid_json"] == 4
+    assert sum(summary["reasons"].values()) == len(_labelled(event, "reject:"))
+    assert summary["reasons"]["invalid_json"] == len(_labelled(event, "reject:invalid_json:"))
     # Per-record lines are DEBUG only.
     assert not any('"Record rejected"' in line for line in lines)
     for record in event["Records"]:
@@ -313,16 +323,19 @@ def test_record_contents_never_reach_info_logs(
 def test_metrics_count_what_happened(
     process_records: Invoke, aws: RecordStreamAws, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    process_records(load_event("kinesis-malformed.json"))
+    event = load_event("kinesis-malformed.json")
+    process_records(event)
     metrics = _emitted_metrics(capsys.readouterr().out)
+    valid = _labelled(event, "valid:")
     assert metrics == {
-        "RecordsReceived": 26,
-        "RecordsWritten": 6,  # records, so both copies of the duplicate key
-        "DuplicateRecordsCollapsed": 1,
+        "RecordsReceived": len(event["Records"]),
+        "RecordsWritten": len(valid),  # records, so both copies of the duplicate key
+        "DuplicateRecordsCollapsed": len(valid) - len(_valid_keys(event)),
         "RecordsRetried": 0,
-        "RecordsRejected": 20,
+        "RecordsRejected": len(_labelled(event, "reject:")),
         "RecordsFailed": 0,
     }
+    assert metrics["DuplicateRecordsCollapsed"] == 1
 
 
 def _emitted_metrics(stdout: str) -> dict[str, float]:
@@ -334,3 +347,30 @@ def _emitted_metrics(stdout: str) -> dict[str, float]:
             # Powertools emits each value as a list of the values added in the invoke.
             return {name: sum(blob[name]) for name in names}
     raise AssertionError("no EMF metrics emitted")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"batch":"b","id":"i","n":' + b"1" * 4301 + b"}",  # ValueError in int()
+        b'{"batch":"b","id":"i","n":' + b"[" * 50_000 + b"]" * 50_000 + b"}",  # RecursionError
+        b'{"batch":"b","id":"i","n":NaN}',  # parsed by Python, but not JSON
+    ],
+    ids=["4301-digit-integer", "nested-50000-deep", "NaN"],
+)
+def test_a_record_the_parser_refuses_is_rejected_and_its_neighbours_written(
+    data: bytes, process_records: Invoke, aws: RecordStreamAws
+) -> None:
+    # Issue #12: this record made the handler raise, so Lambda bisected and retried the whole
+    # batch and it ended in OnFailure without a reason.
+    records = [
+        kinesis_record(0, b'{"batch":"b","id":"before"}', "pk"),
+        kinesis_record(1, data, "pk"),
+        kinesis_record(2, b'{"batch":"b","id":"after"}', "pk"),
+    ]
+    assert process_records({"Records": records}) == NO_FAILURES
+    assert set(aws.items()) == {("b", "before"), ("b", "after")}
+    (message,) = aws.rejected_messages()
+    assert message["reason"] == "invalid_json"
+    assert message["sequence_number"] == _sequence(records[1])
+    assert base64.b64decode(message["data_base64"]) == data

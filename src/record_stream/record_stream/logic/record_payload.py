@@ -2,6 +2,12 @@
 
 Rules (each failure names the reason a record is rejected rather than retried):
 - the bytes must be strict UTF-8 and a JSON object (a BOM is not JSON and is rejected);
+- whatever Python's parser refuses is invalid JSON, however it refuses: an integer of more than
+  4300 digits (ValueError), nesting deeper than its recursion limit (RecursionError), anything
+  else it raises; so are the NaN, Infinity and -Infinity tokens it would accept (not JSON);
+- a name that occurs twice in an object is not an error: the last one wins, as in Python's json,
+  JavaScript's JSON.parse, Jackson and pydantic's parser (RFC 8259 leaves it to the parser, and
+  these all agree);
 - `batch` and `id` must be present, JSON strings (numbers are not coerced), non-empty, valid
   Unicode (no lone surrogates, which DynamoDB cannot store) and within DynamoDB's key limits:
   partition key 2048 bytes, sort key 1024 bytes, both measured in UTF-8;
@@ -14,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NoReturn
 
 PARTITION_KEY_MAX_BYTES = 2048
 SORT_KEY_MAX_BYTES = 1024
@@ -63,10 +70,7 @@ def parse_payload(data: bytes) -> RecordPayload:
         raise InvalidRecordError(
             RejectReason.INVALID_UTF8, f"data is not UTF-8 (byte {error.start})"
         ) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidRecordError(RejectReason.INVALID_JSON, f"data is not JSON: {error}") from None
+    document = _parse_json(text)
     if not isinstance(document, dict):
         raise InvalidRecordError(
             RejectReason.NOT_AN_OBJECT,
@@ -74,6 +78,25 @@ def parse_payload(data: bytes) -> RecordPayload:
         )
     values = [_key_value(document, field, role, limit) for field, role, limit in _KEY_FIELDS]
     return RecordPayload(batch=values[0], id=values[1])
+
+
+def _reject_non_finite(token: str) -> NoReturn:
+    raise ValueError(f"{token} is not a JSON value")
+
+
+def _parse_json(text: str) -> object:
+    """The JSON value of `text`; every way the parser can fail is an InvalidRecordError."""
+    try:
+        return json.loads(text, parse_constant=_reject_non_finite)
+    except RecursionError:
+        detail = "data is nested too deeply to parse"
+    except ValueError as error:  # JSONDecodeError, the int digit limit, NaN/Infinity
+        detail = f"data is not JSON: {error}"
+    # The record is hostile input: any other refusal of the parser is still a bad record, never
+    # an exception that fails (and retries) its whole batch.
+    except Exception as error:
+        detail = f"data could not be parsed as JSON ({type(error).__name__})"
+    raise InvalidRecordError(RejectReason.INVALID_JSON, detail)
 
 
 def _key_value(document: dict[str, object], field: str, role: str, max_bytes: int) -> str:
