@@ -60,10 +60,16 @@ def api(stack: Stack) -> SignedApi:
     return SignedApi(api_base_url(stack.output("InboxOutboxApiUrl")), stack.region)
 
 
+@pytest.fixture(scope="session")
+def run_token() -> str:
+    """Shared by everything this test process creates: how its outbox reader knows its own."""
+    return f"it-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture
-def unique() -> Iterator[str]:
+def unique(run_token: str) -> Iterator[str]:
     """A per-test token: every record, message and batch a test creates carries it."""
-    yield f"it-{uuid.uuid4().hex[:12]}"
+    yield f"{run_token}-{uuid.uuid4().hex[:8]}"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -6,6 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+# The demo reads the shared outbox: in the group of every outbox reader (see test_inbox_outbox.py).
+pytestmark = pytest.mark.xdist_group("outbox")
+
 
 def test_demo_reports_every_record_and_message_back() -> None:
     result = subprocess.run(

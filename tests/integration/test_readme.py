@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+
 BLOCK = re.compile(r"<!-- readme-test: (?P<name>[\w-]+) -->\n```bash\n(?P<code>.*?)```", re.S)
+
+# The inbox-outbox example reads the shared outbox: it runs in the group of every outbox reader
+# (see test_inbox_outbox.py), so no other reader's reads count towards its message's receives.
+pytestmark = pytest.mark.xdist_group("outbox")
 
 
 def readme_blocks() -> dict[str, str]:
@@ -45,4 +50,6 @@ def test_readme_examples_work_as_written() -> None:
         r'"id":\s*"(readme-\d+)"', out
     )
     assert posted, f"the message never came back from GET /outbox:\n{out}"
+    # Its receipt was acknowledged (deleted), exactly one, refused none.
+    assert re.search(r'"acknowledged":\s*\["[^"]+"\],\s*"failed":\s*\[\]', out), out
     assert "unsigned: 403" in out
