@@ -363,6 +363,24 @@ def test_bad_receipt_bodies_are_400_and_touch_nothing(
     assert queue_depth(sqs, queues.output.url) == (0, 1)
 
 
+@pytest.mark.parametrize("path", ["/outbox/acks", "/outbox/releases"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/octet-stream"])
+def test_a_body_that_is_not_json_is_415_with_a_message(
+    path: str, content_type: str, sqs: Any, queues: InboxOutboxQueues, lambda_context: Any
+) -> None:
+    """Found by the API fuzz: Powertools' own 415 has no `message`."""
+    put_outbox_messages(sqs, queues, 1)
+    receipts = [m["receipt"] for m in read(lambda_context)["messages"]]
+    event = outbox_event(path=path, method="POST", body={"receipts": receipts})
+    event["headers"]["Content-Type"] = event["multiValueHeaders"]["Content-Type"][0] = content_type
+
+    status, answer = call(event, lambda_context)
+
+    assert status == 415
+    assert answer["message"] == "Unsupported Media Type: send the body as application/json"
+    assert queue_depth(sqs, queues.output.url) == (0, 1), "still leased, nothing deleted"
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", "/"), ("GET", "/inbox"), ("GET", "/outbox/extra"), ("GET", "/outbox/acks")],

@@ -13,8 +13,9 @@ Contract (every status a caller can get is listed in the README's outbox table):
   receipt (`acknowledged`/`released` and `failed` with SQS's code): one refused receipt does not
   fail the others.
 - Bad parameters or bodies are a 400 with a JSON `message` (Powertools' default for validation
-  errors is 422; bad input is never a 5xx). SQS errors answer 503: retrying is safe, an ack is
-  idempotent and a lease that was not answered ends by itself. Unknown routes: the resolver's 404.
+  errors is 422; bad input is never a 5xx); a body that is neither JSON nor a form is a 415.
+  SQS errors answer 503: retrying is safe, an ack is idempotent and a lease that was not
+  answered ends by itself. Unknown routes: the resolver's 404.
 """
 
 # No `from __future__ import annotations` here: the resolver reads the route's Annotated/Query
@@ -23,7 +24,10 @@ Contract (every status a caller can get is listed in the README's outbox table):
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -146,6 +150,15 @@ def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
     )
 
 
+def unsupported_media_type(error: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+    """415 with a `message` (the resolver's own 415 has none): receipts come as JSON."""
+    return Response(
+        status_code=415,
+        content_type=content_types.APPLICATION_JSON,
+        body={"message": "Unsupported Media Type: send the body as application/json"},
+    )
+
+
 def queue_unavailable(error: Exception) -> Response[dict[str, Any]]:
     """503: SQS failed. Retrying is safe: an ack is idempotent, an unanswered lease ends."""
     logger.exception("Output queue call failed")
@@ -159,6 +172,7 @@ def queue_unavailable(error: Exception) -> Response[dict[str, Any]]:
 
 # Registered by call rather than as decorators: exception_handler is untyped in Powertools.
 app.exception_handler(RequestValidationError)(invalid_request)
+app.exception_handler(RequestUnsupportedContentType)(unsupported_media_type)
 app.exception_handler([ClientError, BotoCoreError])(queue_unavailable)
 
 
