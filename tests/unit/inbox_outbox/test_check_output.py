@@ -252,6 +252,26 @@ def test_what_did_not_fit_is_released_at_once(
     assert queue_depth(sqs, queues.output.url) == (2, 6), "the 2 left out are visible again"
 
 
+def test_a_failed_release_of_what_did_not_fit_still_answers_the_page(
+    sqs: Any, queues: InboxOutboxQueues, lambda_context: Any, advance_sqs_clock: Clock
+) -> None:
+    for index in range(7):
+        sqs.send_message(
+            QueueUrl=queues.output.url, MessageBody=outbox_body(index, "\N{GRINNING FACE}" * 65_536)
+        )
+
+    def network_down(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://sqs.us-east-1.amazonaws.com")
+
+    sqs_client().meta.events.register("before-call.sqs.ChangeMessageVisibilityBatch", network_down)
+    page = read(lambda_context, max="10", lease="30")
+
+    assert (page["count"], page["more"]) == (6, True)
+    assert queue_depth(sqs, queues.output.url) == (0, 7), "the 7th is still leased"
+    advance_sqs_clock(31)
+    assert queue_depth(sqs, queues.output.url) == (7, 0), "and back when the lease ends"
+
+
 def test_a_body_too_large_for_any_response_does_not_block_the_others(
     sqs: Any, queues: InboxOutboxQueues, lambda_context: Any
 ) -> None:

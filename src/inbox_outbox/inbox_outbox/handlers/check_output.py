@@ -70,8 +70,7 @@ def get_outbox(
         [to_outbox_item(m.message_id, m.receipt_handle, m.body) for m in received]
     )
     if selection.left_out:
-        # Visible again at once for the next read; if this fails, the lease ends by itself.
-        release_messages(config.output_queue_url, [item.receipt for item in selection.left_out])
+        release_left_out(config.output_queue_url, [item.receipt for item in selection.left_out])
     if selection.oversized:
         # Only a body written to the queue directly can be this large; it stays leased and
         # reaches OutputQueueDLQ after maxReceiveCount reads instead of blocking every page.
@@ -95,6 +94,15 @@ def get_outbox(
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=serialise_page(page)
     )
+
+
+def release_left_out(queue_url: str, receipts: list[str]) -> None:
+    """Make what did not fit visible to the next read. A failure here must not cost the caller
+    the page it is about to get: those leases then end by themselves."""
+    try:
+        release_messages(queue_url, receipts)
+    except (ClientError, BotoCoreError):
+        logger.warning("Could not release messages left out for size", exc_info=True)
 
 
 @app.post("/outbox/acks")
