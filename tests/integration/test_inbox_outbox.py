@@ -146,6 +146,35 @@ def test_acknowledged_messages_never_come_back(api: SignedApi, outbox: Outbox, u
     assert not [m for m in outbox.redelivered if m["id"] == unique]
 
 
+def test_seven_65536_emoji_messages_come_out_in_responses_under_6_mb(
+    api: SignedApi, outbox: Outbox, sqs: Any, stack: Stack, unique: str
+) -> None:
+    """6.4 MB in one response before (Lambda refuses it: 502, after the delete); now pages.
+
+    Written to the output queue as the process-input function writes them, so this does not
+    depend on how POST /inbox counts 65,536 emoji.
+    """
+    emoji = "\N{GRINNING FACE}" * 65_536
+    ids = {f"{unique}-{i}" for i in range(7)}
+    for caller_id in sorted(ids):
+        body = {
+            "id": caller_id,
+            "message": emoji,
+            "type": None,
+            "received_at": "2026-01-01T00:00:00Z",
+            "inbox_message_id": f"inbox-{caller_id}",
+        }
+        sqs.send_message(
+            QueueUrl=stack.output("OutputQueueUrl"),
+            MessageBody=json.dumps(body, ensure_ascii=False),
+        )
+
+    received = outbox.wait_for(ids)
+
+    assert {m["message"] for m in received.values()} == {emoji}
+    assert {m["messageId"] for m in received.values()} == {f"inbox-{i}" for i in ids}
+
+
 def test_an_unknown_receipt_is_reported_not_a_server_error(api: SignedApi) -> None:
     for path, key in (("/outbox/acks", "acknowledged"), ("/outbox/releases", "released")):
         response = api.request("POST", path, json_body={"receipts": ["not-a-receipt"]})

@@ -1,11 +1,13 @@
 """``aws_proxy`` integration: invoke the function with the proxy event, map its response.
 
-A function error (unhandled exception, timeout, crash) or a malformed proxy response is
-API Gateway's 502 ``{"message": "Internal server error"}``; the reason goes to the log only.
+A function error (unhandled exception, timeout, crash), a malformed proxy response, or a response
+over Lambda's synchronous payload limit is API Gateway's 502 ``{"message": "Internal server
+error"}``; the reason goes to the log only.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 
 from localcloud.apigw.gateway_responses import internal_error
@@ -15,6 +17,16 @@ from localcloud.apigw.proxy_event import MalformedProxyResponse, build_proxy_eve
 from localcloud.specs import Invoker
 
 LOGGER = logging.getLogger(__name__)
+
+# Lambda refuses a synchronous response whose JSON is larger ("Response payload size exceeded
+# maximum allowed payload size (6291556 bytes)", Function.ResponseSizeTooLarge); API Gateway
+# then answers 502. The python3.12+ runtimes serialise without escaping non-ASCII.
+MAX_RESPONSE_PAYLOAD_BYTES = 6_291_556
+
+
+def payload_bytes(payload: object) -> int:
+    """Size of the function's response as the Lambda runtime serialises it."""
+    return len(json.dumps(payload, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def function_name_from_uri(uri: str) -> str:
@@ -66,6 +78,16 @@ class LambdaProxyIntegration:
                 function_name,
                 result.function_error,
                 result.payload,
+            )
+            raise internal_error(502)
+        size = payload_bytes(result.payload)
+        if size > MAX_RESPONSE_PAYLOAD_BYTES:
+            LOGGER.warning(
+                "%s: %s returned %d bytes, over Lambda's %d-byte response limit",
+                call.route.key,
+                function_name,
+                size,
+                MAX_RESPONSE_PAYLOAD_BYTES,
             )
             raise internal_error(502)
         try:

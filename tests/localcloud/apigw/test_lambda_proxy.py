@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
 
+from localcloud.apigw.integrations.lambda_proxy import MAX_RESPONSE_PAYLOAD_BYTES
 from localcloud.specs import InvokeResult
 from tests.localcloud.apigw.apigw_support import (
     ECHO_FUNCTION,
@@ -204,6 +205,22 @@ def test_a_function_error_is_502(api: Deployed, function_error: str) -> None:
 
     assert response.status_code == 502
     assert response.json() == {"message": "Internal server error"}
+
+
+@pytest.mark.parametrize(("extra", "status"), [(0, 200), (1, 502)])
+def test_a_response_over_lambdas_6_mb_limit_is_502(api: Deployed, extra: int, status: int) -> None:
+    """Lambda fails the invoke (Function.ResponseSizeTooLarge); API Gateway answers 502."""
+    envelope = {"statusCode": 200, "body": ""}
+    room = MAX_RESPONSE_PAYLOAD_BYTES - len(json.dumps(envelope))
+    api.function.answer = _answer({"statusCode": 200, "body": "x" * (room + extra)})
+
+    response = send("GET", f"{api.base_url}/outbox")
+
+    assert response.status_code == status
+    if status == 502:
+        assert response.json() == {"message": "Internal server error"}
+    else:
+        assert len(response.content) == room
 
 
 @pytest.mark.parametrize(
