@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-# The demo reads the shared outbox: in the group of every outbox reader (see test_inbox_outbox.py).
-pytestmark = pytest.mark.xdist_group("outbox")
+# The demo reads the shared outbox: it takes its turn (see test_inbox_outbox.py).
+pytestmark = pytest.mark.usefixtures("outbox_turn")
 
 
 def test_demo_reports_every_record_and_message_back() -> None:

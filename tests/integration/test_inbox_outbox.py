@@ -1,11 +1,11 @@
 """Inbox/outbox, end to end: signed POST /inbox -> SQS -> Lambda -> SQS -> GET /outbox.
 
 The outbox is one shared queue. Reading leases and only an acknowledgement deletes, so this
-module reads it through one reader that acknowledges only messages carrying this process's run
-token and releases everything else at once: it cannot take anyone's message, and nobody can
-take its. Every reader of the outbox in this suite (this module, the README example, the demo)
-shares the ``outbox`` xdist group as well, so no other reader's reads count towards a waiting
-message's receives (five unacknowledged reads send it to OutputQueueDLQ).
+module reads it through one reader per process that acknowledges only messages carrying this
+process's run token and releases everything else at once: it cannot take anyone's message, and
+nobody can take its. Every test of the suite that reads the outbox (here, the README example,
+the demo) holds the ``outbox_turn`` lock while it does, so no other reader's reads count towards
+a waiting message's receives (five unacknowledged reads send it to OutputQueueDLQ).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from stackclient.polling import wait_until
 from stackclient.queues import take_matching
 from stackclient.stack import Stack
 
-pytestmark = pytest.mark.xdist_group("outbox")
+pytestmark = pytest.mark.usefixtures("outbox_turn")
 
 ATTEMPTS = int(os.environ.get("OUTBOX_POLL_ATTEMPTS", "60"))
 INTERVAL_S = float(os.environ.get("OUTBOX_POLL_INTERVAL_SECONDS", "1"))

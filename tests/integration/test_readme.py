@@ -18,10 +18,6 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 BLOCK = re.compile(r"<!-- readme-test: (?P<name>[\w-]+) -->\n```bash\n(?P<code>.*?)```", re.S)
 
-# The inbox-outbox example reads the shared outbox: it runs in the group of every outbox reader
-# (see test_inbox_outbox.py), so no other reader's reads count towards its message's receives.
-pytestmark = pytest.mark.xdist_group("outbox")
-
 
 def readme_blocks() -> dict[str, str]:
     return {m["name"]: m["code"] for m in BLOCK.finditer(README.read_text())}
@@ -35,6 +31,8 @@ def test_readme_has_the_examples_this_test_runs() -> None:
     not os.environ.get("LOCALCLOUD_API_FRONT"), reason="the curl example targets the local cloud"
 )
 @pytest.mark.skipif(shutil.which("aws") is None, reason="needs the aws CLI (in .venv)")
+# The inbox-outbox example reads the shared outbox: it takes its turn (see test_inbox_outbox.py).
+@pytest.mark.usefixtures("outbox_turn")
 def test_readme_examples_work_as_written() -> None:
     script = "set -euo pipefail\n" + "\n".join(readme_blocks().values())
     result = subprocess.run(
