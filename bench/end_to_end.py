@@ -5,7 +5,7 @@
   (Kinesis arrival to the listener's copy), split at the processed item's `processed_ms` into
   "stream -> processed" and "processed -> listener";
 - messages: 200 POST /inbox -> InputQueue -> ProcessInputQueueFunction -> OutputQueue ->
-  GET /outbox; p50/p99 from POST to receipt.
+  GET /outbox (each page acknowledged); p50/p99 from POST to receipt.
 
 A fresh local cloud runs for the duration (`python -m localcloud run -- ...`: its own ports and
 no state file, so it never collides with a cloud someone else started with `make local`); this

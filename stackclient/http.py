@@ -54,7 +54,9 @@ class SignedApi:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         sign: bool = True,
+        timeout_s: float | tuple[float, float] | None = None,
     ) -> requests.Response:
+        """Send one request; ``timeout_s`` overrides the client's (a float, or connect and read)."""
         prepared = requests.Request(
             method,
             f"{self.base_url}{path}",
@@ -74,4 +76,4 @@ class SignedApi:
                 self._credentials.get_frozen_credentials(), "execute-api", self.region
             ).add_auth(aws_request)
             prepared.headers.update(dict(aws_request.headers))
-        return self._session.send(prepared, timeout=self.timeout_s)
+        return self._session.send(prepared, timeout=timeout_s or self.timeout_s)

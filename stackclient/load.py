@@ -19,11 +19,12 @@ import boto3
 from boto3.dynamodb.conditions import Key
 
 from stackclient.http import SignedApi, api_base_url
+from stackclient.outbox import OutboxReader
 from stackclient.stack import Stack
 from stackclient.streams import batch_items, percentile, put_records
 
 POLL_INTERVAL_S = 0.25
-OUTBOX_READERS = 2  # concurrent GET /outbox loops; each GET is one CheckOutputQueue invoke
+OUTBOX_READERS = 2  # concurrent GET /outbox loops; each read is one or two CheckOutputQueue invokes
 Progress = Callable[[int], None]  # called with how many more units completed
 
 
@@ -183,21 +184,21 @@ def send_messages(
     give_up = threading.Event()  # a POST failed: stop reading
 
     def read_outbox(deadline: float) -> None:
+        # Ours = this run's ids; anyone else's messages are released at once, never taken.
+        reader = OutboxReader(api, lambda m: m.get("id") in sent_at)
         while time.monotonic() < deadline and not give_up.is_set():
             with lock:
                 if len(received_at) >= count:
                     return
-            response = api.request("GET", "/outbox", params={"max": "10"})
-            if response.status_code != 200:
-                raise RuntimeError(f"GET /outbox -> {response.status_code}: {response.text}")
+            page = reader.read()
             now = time.monotonic()
+            fresh = [m["id"] for m in page.ours + page.duplicates]
             with lock:
-                fresh = [m["id"] for m in response.json()["messages"] if m["id"] in sent_at]
                 for message_id in fresh:
                     received_ids.append(message_id)
                     received_at.setdefault(message_id, now)
-            on_received(len(fresh))
-            if not fresh:
+            on_received(len(page.ours))
+            if not fresh and not page.more:
                 time.sleep(0.2)
 
     started = time.monotonic()

@@ -4,8 +4,8 @@
 
 Shapes follow what Lambda delivers: the SQS event source mapping's batch (what
 `sam local generate-event sqs receive-message` gives, with real MD5s) and the REST API proxy
-event of GET /outbox called with SigV4 (AWS_IAM) credentials. IDs are fixed so the files do not
-change from one run to the next.
+events of the outbox routes (GET /outbox, POST /outbox/acks, POST /outbox/releases) called with
+SigV4 (AWS_IAM) credentials. IDs are fixed so the files do not change from one run to the next.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ _NAMESPACE = uuid.UUID("6b0c6a53-0d35-4c59-9a57-3f6f0e2f6f10")
 def sqs_record(key: str, body: str, receive_count: int = 1) -> dict[str, Any]:
     return {
         "messageId": str(uuid.uuid5(_NAMESPACE, key)),
-        "receiptHandle": f"AQEB{hashlib.sha256(key.encode()).hexdigest()}",
+        "receiptHandle": receipt(key),
         "body": body,
         "attributes": {
             "ApproximateReceiveCount": str(receive_count),
@@ -67,7 +67,10 @@ def sqs_batch_with_malformed() -> dict[str, Any]:
     return {"Records": [sqs_record(key, body) for key, body in ordered]}
 
 
-def apigw_get_outbox(query: dict[str, str] | None) -> dict[str, Any]:
+def apigw_outbox(
+    method: str, path: str, query: dict[str, str] | None, body: str | None = None
+) -> dict[str, Any]:
+    """The REST API proxy event of one signed outbox request."""
     headers = {
         "Accept": "application/json",
         "Authorization": (
@@ -82,10 +85,12 @@ def apigw_get_outbox(query: dict[str, str] | None) -> dict[str, Any]:
         "X-Forwarded-Port": "443",
         "X-Forwarded-Proto": "https",
     }
+    if body is not None:
+        headers["Content-Type"] = "application/json"
     return {
-        "resource": "/outbox",
-        "path": "/outbox",
-        "httpMethod": "GET",
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
         "headers": headers,
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": query,
@@ -96,11 +101,11 @@ def apigw_get_outbox(query: dict[str, str] | None) -> dict[str, Any]:
         "stageVariables": None,
         "requestContext": {
             "resourceId": "x1y2z3",
-            "resourcePath": "/outbox",
-            "httpMethod": "GET",
+            "resourcePath": path,
+            "httpMethod": method,
             "extendedRequestId": "AbCdEfGhIjKlMnO=",
             "requestTime": "01/Jan/2026:00:00:00 +0000",
-            "path": "/v1/outbox",
+            "path": f"/v1{path}",
             "accountId": ACCOUNT,
             "protocol": "HTTP/1.1",
             "stage": "v1",
@@ -124,16 +129,35 @@ def apigw_get_outbox(query: dict[str, str] | None) -> dict[str, Any]:
             "domainName": "abc123defg.execute-api.us-east-1.amazonaws.com",
             "apiId": "abc123defg",
         },
-        "body": None,
+        "body": body,
         "isBase64Encoded": False,
     }
+
+
+def receipt(key: str) -> str:
+    """Shaped like an SQS ReceiptHandle (opaque); unit tests replace it with a live one."""
+    return f"AQEB{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def receipts_body(*keys: str) -> str:
+    return json.dumps({"receipts": [receipt(key) for key in keys]})
 
 
 EVENTS: dict[str, dict[str, Any]] = {
     "sqs-batch.json": sqs_batch(),
     "sqs-batch-with-malformed.json": sqs_batch_with_malformed(),
-    "apigw-get-outbox.json": apigw_get_outbox({"max": "5"}),
-    "apigw-get-outbox-bad-max.json": apigw_get_outbox({"max": "11"}),
+    "apigw-get-outbox.json": apigw_outbox("GET", "/outbox", {"max": "5", "lease": "30"}),
+    "apigw-get-outbox-bad-max.json": apigw_outbox("GET", "/outbox", {"max": "11"}),
+    "apigw-get-outbox-bad-lease.json": apigw_outbox("GET", "/outbox", {"lease": "43201"}),
+    "apigw-post-outbox-acks.json": apigw_outbox(
+        "POST", "/outbox/acks", None, receipts_body("lease-1", "lease-2")
+    ),
+    "apigw-post-outbox-acks-bad-body.json": apigw_outbox(
+        "POST", "/outbox/acks", None, json.dumps({"receipts": []})
+    ),
+    "apigw-post-outbox-releases.json": apigw_outbox(
+        "POST", "/outbox/releases", None, receipts_body("lease-3")
+    ),
 }
 
 

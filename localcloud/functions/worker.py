@@ -31,7 +31,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from localcloud.functions import worker_main
-from localcloud.functions.limits import RESPONSE_TOO_LARGE_ERROR, response_too_large
+from localcloud.functions.limits import (
+    RESPONSE_TOO_LARGE_ERROR,
+    payload_size,
+    response_too_large,
+)
 from localcloud.specs import FunctionSpec
 
 WORKER_PROGRAM = Path(worker_main.__file__).resolve()
@@ -203,14 +207,14 @@ class Worker:
         if response["peak_rss_mb"] > self.spec.memory_mb:
             self.kill()
             return self._out_of_memory(request_id, response["peak_rss_mb"], started)
-        payload_text: str = response["payload"]  # ASCII: the worker writes ensure_ascii JSON
-        if response["ok"] and response_too_large(len(payload_text)):
+        payload = json.loads(response["payload"])
+        if response["ok"] and response_too_large(payload_size(payload)):
             return WorkerResult(
                 "error", dict(RESPONSE_TOO_LARGE_ERROR), response["duration_ms"], self._take_log()
             )
         return WorkerResult(
             "ok" if response["ok"] else "error",
-            json.loads(payload_text),
+            payload,
             response["duration_ms"],
             self._take_log(),
         )

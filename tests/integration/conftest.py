@@ -6,9 +6,13 @@ default 60), OUTBOX_POLL_ATTEMPTS / OUTBOX_POLL_INTERVAL_SECONDS (GET /outbox po
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -61,9 +65,36 @@ def api(stack: Stack) -> SignedApi:
 
 
 @pytest.fixture
-def unique() -> Iterator[str]:
+def outbox_turn(stack: Stack) -> Iterator[None]:
+    """One outbox reader at a time across every process of this run (xdist workers, and the
+    subprocesses a test starts): while a test waits for its messages, no other reader's reads
+    count towards their five receives before OutputQueueDLQ.
+
+    A file lock, because pytest-xdist's ``xdist_group`` is silently ignored here (xdist 3.8.0
+    on pytest 9.2: the group suffix it writes to ``item._nodeid`` no longer reaches the node
+    id, so grouped tests ran on both workers). Keyed by stack and endpoint, so runs against
+    other clouds do not wait for each other.
+    """
+    where = f"{stack.name}@{os.environ.get('AWS_ENDPOINT_URL', 'aws')}"
+    name = f"outbox-reader-{hashlib.sha256(where.encode()).hexdigest()[:16]}.lock"
+    with (Path(tempfile.gettempdir()) / name).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def run_token() -> str:
+    """Shared by everything this test process creates: how its outbox reader knows its own."""
+    return f"it-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def unique(run_token: str) -> Iterator[str]:
     """A per-test token: every record, message and batch a test creates carries it."""
-    yield f"it-{uuid.uuid4().hex[:12]}"
+    yield f"{run_token}-{uuid.uuid4().hex[:8]}"
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

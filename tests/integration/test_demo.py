@@ -6,6 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+# The demo reads the shared outbox: it takes its turn (see test_inbox_outbox.py).
+pytestmark = pytest.mark.usefixtures("outbox_turn")
+
 
 def test_demo_reports_every_record_and_message_back() -> None:
     result = subprocess.run(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+
 BLOCK = re.compile(r"<!-- readme-test: (?P<name>[\w-]+) -->\n```bash\n(?P<code>.*?)```", re.S)
 
 
@@ -30,6 +31,8 @@ def test_readme_has_the_examples_this_test_runs() -> None:
     not os.environ.get("LOCALCLOUD_API_FRONT"), reason="the curl example targets the local cloud"
 )
 @pytest.mark.skipif(shutil.which("aws") is None, reason="needs the aws CLI (in .venv)")
+# The inbox-outbox example reads the shared outbox: it takes its turn (see test_inbox_outbox.py).
+@pytest.mark.usefixtures("outbox_turn")
 def test_readme_examples_work_as_written() -> None:
     script = "set -euo pipefail\n" + "\n".join(readme_blocks().values())
     result = subprocess.run(
@@ -45,4 +48,6 @@ def test_readme_examples_work_as_written() -> None:
         r'"id":\s*"(readme-\d+)"', out
     )
     assert posted, f"the message never came back from GET /outbox:\n{out}"
+    # Its receipt was acknowledged (deleted), exactly one, refused none.
+    assert re.search(r'"acknowledged":\s*\["[^"]+"\],\s*"failed":\s*\[\]', out), out
     assert "unsigned: 403" in out

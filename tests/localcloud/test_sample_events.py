@@ -82,21 +82,43 @@ def test_malformed_sqs_messages_are_the_only_failures(cloud: LocalCloud) -> None
 
 
 @pytest.mark.parametrize(
-    ("event_file", "status"),
+    ("event_file", "status", "fragment"),
     [
-        ("inbox_outbox/apigw-get-outbox.json", 200),
-        ("inbox_outbox/apigw-get-outbox-bad-max.json", 400),
+        ("inbox_outbox/apigw-get-outbox.json", 200, None),
+        ("inbox_outbox/apigw-get-outbox-bad-max.json", 400, "'max'"),
+        ("inbox_outbox/apigw-get-outbox-bad-lease.json", 400, "'lease'"),
+        ("inbox_outbox/apigw-post-outbox-acks-bad-body.json", 400, "Invalid request body"),
     ],
 )
-def test_outbox_proxy_events(cloud: LocalCloud, event_file: str, status: int) -> None:
+def test_outbox_proxy_events(
+    cloud: LocalCloud, event_file: str, status: int, fragment: str | None
+) -> None:
     response = _invoke(cloud, "CheckOutputQueueFunction", event_file).payload
     assert response["statusCode"] == status
     body = json.loads(response["body"])
     if status == 200:
         # The event asks for max=5; what the sqs-batch event forwarded may be waiting.
         assert body["count"] == len(body["messages"]) <= 5
+        assert body["more"] is False
     else:
-        assert "max" in body["message"]
+        assert fragment in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("event_file", "key"),
+    [
+        ("inbox_outbox/apigw-post-outbox-acks.json", "acknowledged"),
+        ("inbox_outbox/apigw-post-outbox-releases.json", "released"),
+    ],
+)
+def test_outbox_receipt_events(cloud: LocalCloud, event_file: str, key: str) -> None:
+    """The samples' receipts are made up: SQS refuses each one, and says so per receipt."""
+    sent = json.loads(json.loads((EVENTS / event_file).read_text())["body"])["receipts"]
+    response = _invoke(cloud, "CheckOutputQueueFunction", event_file).payload
+    assert response["statusCode"] == 200
+    body = json.loads(response["body"])
+    assert body[key] == []
+    assert [failure["receipt"] for failure in body["failed"]] == sent
 
 
 def test_localcloud_invoke_command_runs_a_sample_event(tmp_path: Path) -> None:

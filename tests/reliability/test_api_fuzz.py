@@ -9,8 +9,10 @@ sent it (the quota is enforced before authorization); anything else not correctl
 whatever else is wrong with it.
 
 Nothing accepted is lost: every message POST /inbox answered 200 for must come out of GET /outbox
-(the fuzz's own GETs included) exactly once, or be in InputQueueDLQ if it carried the poison type.
-Messages are matched by content (id, message, type) as a multiset: hypothesis repeats examples.
+(the fuzz's own GETs included, whatever lease they asked for: each page is settled at once, ours
+acknowledged, anyone else's released) exactly once, or be in InputQueueDLQ if it carried the
+poison type. Messages are matched by content (id, message, type) as a multiset: hypothesis
+repeats examples.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from hypothesis import strategies as st
 from localcloud.apigw.front_limits import MAX_PAYLOAD_BYTES
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from stackclient.http import SignedApi
+from stackclient.outbox import OutboxReader
 from stackclient.stack import Stack
 from tests.reliability.harness import Summary, drain_queue
 
@@ -70,11 +73,13 @@ _inbox_valid = st.fixed_dictionaries(
 
 @st.composite
 def _bodies(draw: st.DrawFn) -> bytes:
-    kind = draw(st.sampled_from(["json", "inbox", "valid", "bytes", "large", "empty"]))
+    kind = draw(st.sampled_from(["json", "inbox", "valid", "receipts", "bytes", "large", "empty"]))
     if kind == "json":
         return json.dumps(draw(_json)).encode()
     if kind == "inbox":
         return json.dumps(draw(_inbox_like)).encode()
+    if kind == "receipts":
+        return json.dumps({"receipts": draw(st.lists(st.text(max_size=40), max_size=12))}).encode()
     if kind == "valid":
         return json.dumps(draw(_inbox_valid)).encode()
     if kind == "bytes":
@@ -92,11 +97,13 @@ _any_path = st.one_of(
     st.sampled_from(["/inbox", "/outbox", "/inbox/", "/", "/inbox/x", "/outbox/1"]),
     st.from_regex(r"/[A-Za-z0-9._~%-]{0,30}(/[A-Za-z0-9._~-]{0,10}){0,2}", fullmatch=True),
 )
-# Mostly the two routes (POST /inbox bodies, GET /outbox query strings), some anything else.
+# Mostly the routes (POST /inbox bodies, GET /outbox query strings, receipt bodies), some
+# anything else.
 _routes = st.one_of(
     st.tuples(st.just("POST"), st.just("/inbox")),
     st.tuples(st.just("POST"), st.just("/inbox")),
     st.tuples(st.just("GET"), st.just("/outbox")),
+    st.tuples(st.just("POST"), st.sampled_from(["/outbox/acks", "/outbox/releases"])),
     st.tuples(_any_method, _any_path),
 )
 
@@ -181,11 +188,18 @@ def _content(message: dict[str, Any]) -> Content:
 class Ledger:
     """What POST /inbox accepted and what came back out of GET /outbox or the DLQ."""
 
-    def __init__(self) -> None:
+    def __init__(self, api: SignedApi) -> None:
         self.statuses: Counter[int] = Counter()
         self.accepted: Counter[Content] = Counter()
         self.delivered: Counter[Content] = Counter()
-        self.foreign = 0  # outbox messages this scenario did not send (raw or other tests')
+        self.foreign: set[str] = set()  # messageIds this scenario did not send (raw, others')
+        self.reader = OutboxReader(api, self.is_ours, lease_s=10)
+
+    def is_ours(self, message: dict[str, Any]) -> bool:
+        ours = message.get("id") is not None and _content(message) in self.accepted
+        if not ours:
+            self.foreign.add(message["messageId"])
+        return ours
 
     def note(self, case: dict[str, Any], response: requests.Response) -> None:
         self.statuses[response.status_code] += 1
@@ -194,14 +208,15 @@ class Ledger:
         answer = response.json()
         if "messageId" in answer:  # an SQS SendMessage through POST /inbox
             self.accepted[_content(json.loads(case["body"]))] += 1
-        for message in answer.get("messages", []):  # a GET /outbox page
-            self.take(message)
+        if "messages" in answer:  # a GET /outbox page, with whatever lease the fuzz asked for
+            self.take(answer["messages"])
 
-    def take(self, message: dict[str, Any]) -> None:
-        if message.get("id") is None:
-            self.foreign += 1
-        else:
+    def take(self, messages: list[dict[str, Any]]) -> bool:
+        """Settle a page (acknowledge ours, release the rest); True if anything was ours."""
+        page = self.reader.settle(messages)
+        for message in page.ours + page.duplicates:  # a redelivery counts as a duplicate
             self.delivered[_content(message)] += 1
+        return bool(page.ours or page.duplicates)
 
     def missing(self) -> Counter[Content]:
         """Accepted and not (yet) read back from the outbox."""
@@ -217,14 +232,12 @@ def _read_outbox_until_complete(api: SignedApi, ledger: Ledger, timeout_s: float
     deadline = time.monotonic() + timeout_s
     empty_in_a_row = 0
     while time.monotonic() < deadline and empty_in_a_row < 3:
-        response = api.request("GET", "/outbox", params={"max": "10"})
+        response = api.request("GET", "/outbox", params={"lease": "10", "max": "10"})
         assert response.status_code == 200, response.text
-        page = response.json()["messages"]
-        for message in page:
-            ledger.take(message)
+        any_ours = ledger.take(response.json()["messages"])
         complete = not ledger.missing() - ledger.poisoned()
-        empty_in_a_row = empty_in_a_row + 1 if complete and not page else 0
-        if not page:
+        empty_in_a_row = empty_in_a_row + 1 if complete and not any_ours else 0
+        if not any_ours:
             time.sleep(0.3)
 
 
@@ -245,7 +258,7 @@ def test_f_api_front_never_answers_5xx_and_loses_nothing_it_accepted(
     api: SignedApi, stack: Stack, clients: dict[str, Any], report: Any
 ) -> None:
     session = requests.Session()
-    ledger = Ledger()
+    ledger = Ledger(api)
     started = time.monotonic()
 
     @settings(
@@ -287,7 +300,7 @@ def test_f_api_front_never_answers_5xx_and_loses_nothing_it_accepted(
                 f"written = read back from GET /outbox; "
                 f"{ledger.poisoned().total()} carried the poison type",
                 f"statuses {dict(sorted(ledger.statuses.items()))}: never a 5xx",
-                f"{ledger.foreign} outbox messages not ours",
+                f"{len(ledger.foreign)} outbox messages not ours (released)",
             ],
             seconds=time.monotonic() - started,
         )

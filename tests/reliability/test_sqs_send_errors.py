@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from stackclient.http import SignedApi
+from stackclient.outbox import OutboxReader
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
 from stackclient.streams import batch_items
@@ -55,14 +56,15 @@ class Outcome:
 
 
 def _read_outbox(api: SignedApi, ours: set[str], timeout_s: float) -> Counter[str]:
-    """GET /outbox until every id came back, then until it stays empty (late duplicates)."""
+    """Read the outbox (acknowledging ours, releasing the rest) until every id came back, then
+    until nothing of ours comes for three reads (late duplicates, counted by id)."""
+    reader = OutboxReader(api, lambda m: m.get("id") in ours)
     counts: Counter[str] = Counter()
     deadline = time.monotonic() + timeout_s
     empty_in_a_row = 0
     while time.monotonic() < deadline and empty_in_a_row < 3:
-        response = api.request("GET", "/outbox", params={"max": "10"})
-        assert response.status_code == 200, response.text
-        fresh = [m["id"] for m in response.json()["messages"] if m["id"] in ours]
+        page = reader.read()
+        fresh = [m["id"] for m in page.ours + page.duplicates]
         counts.update(fresh)
         complete = set(counts) >= ours
         empty_in_a_row = empty_in_a_row + 1 if complete and not fresh else 0

@@ -101,7 +101,12 @@ def test_every_api_route_requires_sigv4(resources: dict[str, Any]) -> None:
     body = api["Properties"]["Body"]
     schemes = body["components"]["securitySchemes"]
     routes = [(p, m, op) for p, ops in body["paths"].items() for m, op in ops.items()]
-    assert {(p, m) for p, m, _ in routes} >= {("/inbox", "post"), ("/outbox", "get")}
+    assert {(p, m) for p, m, _ in routes} >= {
+        ("/inbox", "post"),
+        ("/outbox", "get"),
+        ("/outbox/acks", "post"),
+        ("/outbox/releases", "post"),
+    }
     for path, method, operation in routes:
         names = [name for requirement in operation["security"] for name in requirement]
         assert names, f"{method} {path} has no security"

@@ -1,7 +1,9 @@
 """``aws_proxy`` integration: invoke the function with the proxy event, map its response.
 
-A function error (unhandled exception, timeout, crash) or a malformed proxy response is
-API Gateway's 502 ``{"message": "Internal server error"}``; the reason goes to the log only.
+A function error (unhandled exception, timeout, crash, or a response over Lambda's synchronous
+payload limit, which the invoke path enforces: ``localcloud.functions.limits``) or a malformed
+proxy response is API Gateway's 502 ``{"message": "Internal server error"}``; the reason goes to
+the log only.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Data shapes of the inbox/outbox: the POST /inbox body, the output-queue body, GET /outbox items.
+"""Data shapes of the inbox/outbox: the POST /inbox body, the output-queue body, the outbox routes.
 
 `InboxMessage` mirrors `components.schemas.InboxMessage` of the API's OpenAPI definition in
 template.yaml bound for bound and pattern for pattern: API Gateway validates the body first and the
 Lambda validates it again (the queue can also be written to directly), and the two must agree.
 tests/unit/inbox_outbox/test_inbox_schema_agreement.py loads the schema from the template and
-checks that they do.
+checks that they do. `OutboxReceipts` mirrors `components.schemas.OutboxReceipts` the same way.
 """
 
 from __future__ import annotations
@@ -77,7 +77,18 @@ class OutboxMessage(BaseModel):
     message: str
     type: str | None
     received_at: datetime = Field(description="When the input queue accepted the message (UTC).")
-    inbox_message_id: str = Field(description="SQS MessageId of the message on the input queue.")
+    inbox_message_id: str = Field(
+        description="SQS MessageId on the input queue: the messageId POST /inbox answered."
+    )
+
+
+# SQS batch calls (DeleteMessageBatch, ChangeMessageVisibilityBatch) take at most 10 entries, and
+# a GET /outbox page holds at most 10 messages.
+MAX_RECEIPTS = 10
+# SQS documents no maximum length of a receipt handle (observed: a few hundred characters).
+MAX_RECEIPT_LENGTH = 8192
+
+Receipt = Annotated[str, StringConstraints(min_length=1, max_length=MAX_RECEIPT_LENGTH)]
 
 
 class OutboxItem(BaseModel):
@@ -89,7 +100,12 @@ class OutboxItem(BaseModel):
     message: str | None
     type: str | None
     received_at: datetime | None
+    # The messageId POST /inbox answered (the input queue's MessageId): stable across every
+    # redelivery, so it is what consumers deduplicate on. For a raw body (not written by the
+    # process-input function) it is the output queue's MessageId, as there is no inbox one.
     message_id: str = Field(serialization_alias="messageId")
+    # The SQS ReceiptHandle of this lease: POST /outbox/acks or /outbox/releases takes it.
+    receipt: str
     # The raw body, set only when it was not an OutboxMessage: returned rather than lost.
     raw: str | None = None
 
@@ -108,3 +124,50 @@ class OutboxPage(BaseModel):
 
     messages: list[OutboxItem]
     count: int
+    # True when messages were received but left out to keep the response under Lambda's limit:
+    # they were released (visible again at once), so reading again gets them.
+    more: bool
+
+
+class OutboxReceipts(BaseModel):
+    """Body of POST /outbox/acks and POST /outbox/releases."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    receipts: Annotated[list[Receipt], Field(min_length=1, max_length=MAX_RECEIPTS)]
+
+    @field_validator("receipts")
+    @classmethod
+    def _unique(cls, receipts: list[str]) -> list[str]:
+        # The schema says uniqueItems: each receipt gets exactly one result.
+        if len(set(receipts)) != len(receipts):
+            raise ValueError("receipts must be unique")
+        return receipts
+
+
+class ReceiptFailure(BaseModel):
+    """A receipt SQS refused, with its error code (e.g. ReceiptHandleIsInvalid) and message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    receipt: str
+    code: str
+    message: str
+
+
+class AcknowledgeResult(BaseModel):
+    """The POST /outbox/acks response body: every receipt is in exactly one of the two lists."""
+
+    model_config = ConfigDict(frozen=True)
+
+    acknowledged: list[str]
+    failed: list[ReceiptFailure]
+
+
+class ReleaseResult(BaseModel):
+    """The POST /outbox/releases response body: every receipt is in exactly one of the two lists."""
+
+    model_config = ConfigDict(frozen=True)
+
+    released: list[str]
+    failed: list[ReceiptFailure]

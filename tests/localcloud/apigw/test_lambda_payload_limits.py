@@ -4,6 +4,7 @@ answers its 502."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -69,3 +70,15 @@ def test_a_response_over_lambdas_limit_is_502(echo_url: str) -> None:
 
     assert response.status_code == 502
     assert response.json() == {"message": "Internal server error"}
+
+
+def test_non_ascii_counts_its_utf8_bytes_not_its_json_escapes(echo_url: str) -> None:
+    # The python3.12+ runtimes return non-ASCII unescaped: an emoji is 4 bytes of the limit, not
+    # the 12 of its JSON escape: 2.4 MB of emoji (7.2 MB escaped, over the limit) are served.
+    size = 2_400_000
+    assert len(json.dumps("😀" * (size // 4))) > RESPONSE_BYTES
+
+    response = send("GET", echo_url, params={"bytes": str(size), "char": "😀"}, sign=False)
+
+    assert response.status_code == 200
+    assert len(response.content) == size

@@ -73,7 +73,13 @@ def test_the_template_definition_gives_iam_routes() -> None:
 
     kinds = {route.key: route.authorization_type for route in table.routes}
 
-    assert kinds == {"POST /inbox": "AWS_IAM", "GET /outbox": "AWS_IAM", "ANY /echo/{id}": "NONE"}
+    assert kinds == {
+        "POST /inbox": "AWS_IAM",
+        "GET /outbox": "AWS_IAM",
+        "POST /outbox/acks": "AWS_IAM",
+        "POST /outbox/releases": "AWS_IAM",
+        "ANY /echo/{id}": "NONE",
+    }
 
 
 def test_api_level_security_applies_unless_the_operation_overrides_it() -> None:

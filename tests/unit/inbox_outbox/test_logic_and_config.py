@@ -21,7 +21,7 @@ from inbox_outbox.logic.failure_visibility import (
     visibility_timeout_after_failure,
 )
 from inbox_outbox.logic.inbox_messages import MalformedMessageError, reject_poison_type
-from inbox_outbox.logic.outbox_items import to_outbox_item, to_outbox_page
+from inbox_outbox.logic.outbox_items import to_outbox_item
 from inbox_outbox.logic.sqs_body import outbox_body
 from inbox_outbox.models import InboxMessage, OutboxMessage
 
@@ -90,7 +90,7 @@ def test_queue_url_from_arn_rejects_other_arns(arn: str) -> None:
         queue_url_from_arn(arn)
 
 
-def test_outbox_item_from_a_forwarded_body() -> None:
+def test_outbox_item_from_a_forwarded_body_carries_the_inbox_message_id() -> None:
     body = json.dumps(
         {
             "id": "a",
@@ -101,28 +101,23 @@ def test_outbox_item_from_a_forwarded_body() -> None:
             "added_later": True,
         }
     )
-    item = to_outbox_item("out-1", body).model_dump(mode="json")
+    item = to_outbox_item("out-1", "receipt-1", body).model_dump(mode="json")
     assert item == {
         "id": "a",
         "message": "m",
         "type": None,
         "received_at": "2026-01-01T00:00:00Z",
-        "messageId": "out-1",
+        "messageId": "in-1",
+        "receipt": "receipt-1",
     }
 
 
 @pytest.mark.parametrize("body", ["", "not json", "[1, 2]", '{"id": "a"}'])
-def test_outbox_item_keeps_unparsable_bodies_raw(body: str) -> None:
-    item = to_outbox_item("out-1", body).model_dump(mode="json")
+def test_outbox_item_keeps_unparsable_bodies_raw_under_the_queue_message_id(body: str) -> None:
+    item = to_outbox_item("out-1", "receipt-1", body).model_dump(mode="json")
     assert item["raw"] == body
-    assert item["messageId"] == "out-1"
+    assert (item["messageId"], item["receipt"]) == ("out-1", "receipt-1")
     assert item["id"] is None
-
-
-def test_outbox_page_counts_its_items() -> None:
-    page = to_outbox_page(to_outbox_item(str(i), "x") for i in range(3))
-    assert page.count == 3
-    assert [m["messageId"] for m in page.model_dump(mode="json")["messages"]] == ["0", "1", "2"]
 
 
 def test_process_input_config(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,36 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from pydantic import ValidationError
 
-from inbox_outbox.models import OutboxItem, OutboxMessage, OutboxPage
+from inbox_outbox.models import OutboxItem, OutboxMessage
 
 
-def to_outbox_item(message_id: str, body: str) -> OutboxItem:
-    """The API item for one output-queue message.
+def to_outbox_item(queue_message_id: str, receipt: str, body: str) -> OutboxItem:
+    """The API item for one leased output-queue message.
 
-    A body that is not an OutboxMessage (not JSON, or JSON of another shape: someone wrote to the
-    queue directly) is returned raw. Returning it is better than dropping it: GET /outbox deletes
-    what it returns, and a body we refused to return would otherwise loop to the DLQ unseen.
+    Its `messageId` is the inbox one the process-input function carried in the body (what
+    POST /inbox answered), so a caller can match a result to its request. A body that is not an
+    OutboxMessage (not JSON, or JSON of another shape: someone wrote to the queue directly) is
+    returned raw under the output queue's MessageId: returning it is better than hiding it, where
+    it would loop to the DLQ unseen.
     """
     try:
         outbox = OutboxMessage.model_validate_json(body)
     except ValidationError:
         return OutboxItem(
-            id=None, message=None, type=None, received_at=None, message_id=message_id, raw=body
+            id=None,
+            message=None,
+            type=None,
+            received_at=None,
+            message_id=queue_message_id,
+            receipt=receipt,
+            raw=body,
         )
     return OutboxItem(
         id=outbox.id,
         message=outbox.message,
         type=outbox.type,
         received_at=outbox.received_at,
-        message_id=message_id,
+        message_id=outbox.inbox_message_id,
+        receipt=receipt,
     )
-
-
-def to_outbox_page(items: Iterable[OutboxItem]) -> OutboxPage:
-    """The GET /outbox body for the items that were taken off the queue."""
-    messages = list(items)
-    return OutboxPage(messages=messages, count=len(messages))

@@ -57,6 +57,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> Any:
 
 
 def proxy_handler(event: dict[str, Any], context: Any) -> Any:
-    """A Lambda proxy response whose body has ``?bytes=N`` bytes."""
-    size = int((event.get("queryStringParameters") or {}).get("bytes", "0"))
-    return {"statusCode": 200, "body": "x" * size}
+    """A Lambda proxy response whose body is ``?bytes=N`` bytes of ``?char=C`` (default ``x``)."""
+    query = event.get("queryStringParameters") or {}
+    char = query.get("char", "x")
+    return {"statusCode": 200, "body": char * (int(query.get("bytes", "0")) // len(char.encode()))}
