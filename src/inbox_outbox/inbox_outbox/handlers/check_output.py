@@ -25,9 +25,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from inbox_outbox.config import check_output_config
 from inbox_outbox.dal.output_queue import delete_messages, receive_messages
 from inbox_outbox.logic.outbox_items import to_outbox_item, to_outbox_page
+from inbox_outbox.settings import check_output_settings
 from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 
 # SQS ReceiveMessage returns at most 10 messages per call.
@@ -45,7 +45,7 @@ def get_outbox(
         MAX_MESSAGES_LIMIT
     ),
 ) -> dict[str, Any]:
-    config = check_output_config()
+    config = check_output_settings()
     received = receive_messages(config.output_queue_url, max_messages, config.receive_wait_s)
     items = [to_outbox_item(message.message_id, message.body) for message in received]
     # Last step: delete what we are about to return, then return only what was deleted.
