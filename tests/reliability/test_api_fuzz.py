@@ -32,7 +32,7 @@ from localcloud.apigw.front_limits import MAX_PAYLOAD_BYTES
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from stackclient.http import SignedApi
 from stackclient.stack import Stack
-from tests.reliability.harness import Summary, drain_queue
+from tests.reliability.faults_and_tallies import Summary, drain_queue
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 

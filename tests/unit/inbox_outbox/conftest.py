@@ -15,7 +15,7 @@ from moto.sqs import models as moto_sqs_models
 
 from inbox_outbox.dal.sqs_client import sqs_client
 from inbox_outbox.settings import check_output_settings, process_input_settings
-from tests.unit.inbox_outbox.sqs_harness import REGION, InboxOutboxQueues, create_queues
+from tests.unit.inbox_outbox.moto_queues import REGION, InboxOutboxQueues, create_queues
 
 
 def _clear_container_caches() -> None:

@@ -12,7 +12,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from inbox_outbox.dal.sqs_client import sqs_client
 from inbox_outbox.handlers.check_output import lambda_handler
-from tests.unit.inbox_outbox.sqs_harness import (
+from tests.unit.inbox_outbox.moto_queues import (
     InboxOutboxQueues,
     load_event,
     queue_depth,

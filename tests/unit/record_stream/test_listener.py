@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from record_stream.logic.listener_items import LISTENER_TTL_SECONDS
 from tests.unit.record_stream.conftest import Invoke
+from tests.unit.record_stream.moto_resources import LISTENER_TABLE, RecordStreamAws, load_event
 from tests.unit.record_stream.stream_faults import hold_back_items
-from tests.unit.record_stream.support import LISTENER_TABLE, RecordStreamAws, load_event
 
 
 def _image(record: dict[str, Any]) -> dict[str, Any]:

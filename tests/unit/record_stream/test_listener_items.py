@@ -14,7 +14,7 @@ from record_stream.logic.listener_items import (
     listener_batch,
     listener_item,
 )
-from tests.unit.record_stream.support import load_event
+from tests.unit.record_stream.moto_resources import load_event
 
 
 def test_copies_key_and_timings_and_sets_ttl() -> None:

@@ -18,7 +18,7 @@ from aws_xray_sdk.core.recorder import AWSXRayRecorder
 
 from lambda_observability.powertools import tracer
 from tests.unit.record_stream.conftest import Invoke
-from tests.unit.record_stream.support import RecordStreamAws, load_event
+from tests.unit.record_stream.moto_resources import RecordStreamAws, load_event
 
 
 class _KeptInMemory:
