@@ -65,10 +65,6 @@ class ProcessInputSettings(EnvSettings):
     poison_message_type: str | None = Field(None, alias="POISON_MESSAGE_TYPE")
     retry_backoff: RetryBackoff
 
-    @classmethod
-    def from_env(cls) -> ProcessInputSettings:
-        return settings_from_env(cls)
-
 
 class CheckOutputSettings(EnvSettings):
     """Settings of CheckOutputQueueFunction."""
@@ -81,18 +77,14 @@ class CheckOutputSettings(EnvSettings):
         DEFAULT_RECEIVE_WAIT_S, alias="RECEIVE_WAIT_SECONDS", ge=0, le=MAX_RECEIVE_WAIT_S
     )
 
-    @classmethod
-    def from_env(cls) -> CheckOutputSettings:
-        return settings_from_env(cls)
-
 
 # Read on first use rather than at import, so a missing variable fails the invoke with a clear
 # error (and tests can set the environment before the first call).
 @cache
 def process_input_settings() -> ProcessInputSettings:
-    return ProcessInputSettings.from_env()
+    return settings_from_env(ProcessInputSettings)
 
 
 @cache
 def check_output_settings() -> CheckOutputSettings:
-    return CheckOutputSettings.from_env()
+    return settings_from_env(CheckOutputSettings)

@@ -54,10 +54,6 @@ class ProcessorSettings(EnvSettings):
     rejected_records_queue_url: Required = Field(alias="REJECTED_RECORDS_QUEUE_URL")
     write: WriteSettings
 
-    @classmethod
-    def from_env(cls) -> ProcessorSettings:
-        return settings_from_env(cls)
-
 
 class ListenerSettings(EnvSettings):
     """Settings of ListenerFunction (test harness)."""
@@ -65,18 +61,14 @@ class ListenerSettings(EnvSettings):
     listener_table_name: Required = Field(alias="LISTENER_TABLE_NAME")
     write: WriteSettings
 
-    @classmethod
-    def from_env(cls) -> ListenerSettings:
-        return settings_from_env(cls)
-
 
 # Read on first use rather than at import, so a missing variable fails the invoke with a clear
 # error (and tests can set the environment before the first call).
 @cache
 def processor_settings() -> ProcessorSettings:
-    return ProcessorSettings.from_env()
+    return settings_from_env(ProcessorSettings)
 
 
 @cache
 def listener_settings() -> ListenerSettings:
-    return ListenerSettings.from_env()
+    return settings_from_env(ListenerSettings)

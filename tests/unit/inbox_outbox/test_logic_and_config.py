@@ -24,6 +24,7 @@ from inbox_outbox.settings import (
     RetryBackoff,
     SettingsError,
 )
+from lambda_observability.env_settings import settings_from_env
 
 BACKOFF = RetryBackoff(base_s=5, max_s=120)
 THROTTLED = ClientError({"Error": {"Code": "ThrottlingException"}}, "SendMessage")
@@ -128,7 +129,7 @@ def test_outbox_page_counts_its_items() -> None:
 def test_process_input_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
     monkeypatch.setenv("POISON_MESSAGE_TYPE", "  ")
-    config = ProcessInputSettings.from_env()
+    config = settings_from_env(ProcessInputSettings)
     assert config.output_queue_url == "https://example/q"
     assert config.poison_message_type is None
     assert config.retry_backoff == RetryBackoff(base_s=5, max_s=120)
@@ -136,7 +137,7 @@ def test_process_input_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POISON_MESSAGE_TYPE", "malformed")
     monkeypatch.setenv("RETRY_BACKOFF_BASE_SECONDS", "2")
     monkeypatch.setenv("RETRY_BACKOFF_MAX_SECONDS", "30")
-    config = ProcessInputSettings.from_env()
+    config = settings_from_env(ProcessInputSettings)
     assert config.poison_message_type == "malformed"
     assert config.retry_backoff == RetryBackoff(base_s=2, max_s=30)
 
@@ -157,17 +158,17 @@ def test_process_input_settings_errors(
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
-        ProcessInputSettings.from_env()
+        settings_from_env(ProcessInputSettings)
 
 
 def test_check_output_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
-    assert CheckOutputSettings.from_env().receive_wait_s == 1
+    assert settings_from_env(CheckOutputSettings).receive_wait_s == 1
     monkeypatch.setenv("RECEIVE_WAIT_SECONDS", "20")
-    assert CheckOutputSettings.from_env().receive_wait_s == 20
+    assert settings_from_env(CheckOutputSettings).receive_wait_s == 20
     monkeypatch.setenv("RECEIVE_WAIT_SECONDS", "21")
     with pytest.raises(SettingsError, match="RECEIVE_WAIT_SECONDS"):
-        CheckOutputSettings.from_env()
+        settings_from_env(CheckOutputSettings)
 
 
 # SQS's allowed set, written out independently of the module under test.
