@@ -126,7 +126,7 @@ def test_outbox_page_counts_its_items() -> None:
     assert [m["messageId"] for m in page.model_dump(mode="json")["messages"]] == ["0", "1", "2"]
 
 
-def test_process_input_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_process_input_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
     monkeypatch.setenv("POISON_MESSAGE_TYPE", "  ")
     config = settings_from_env(ProcessInputSettings)
@@ -152,7 +152,7 @@ def test_process_input_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         ("RETRY_BACKOFF_MAX_SECONDS", "1"),  # below the default base of 5
     ],
 )
-def test_process_input_settings_errors(
+def test_process_input_config_errors(
     name: str, value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
@@ -161,7 +161,7 @@ def test_process_input_settings_errors(
         settings_from_env(ProcessInputSettings)
 
 
-def test_check_output_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_output_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
     assert settings_from_env(CheckOutputSettings).receive_wait_s == 1
     monkeypatch.setenv("RECEIVE_WAIT_SECONDS", "20")
