@@ -10,6 +10,8 @@ from pydantic import Field, model_validator
 from lambda_observability.env_settings import EnvSettings, SettingsError, settings_from_env
 
 __all__ = [
+    "MAX_RECEIVE_WAIT_S",
+    "MAX_VISIBILITY_TIMEOUT_S",
     "CheckOutputSettings",
     "ProcessInputSettings",
     "RetryBackoff",
