@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Self
+from typing import Self
 
 from pydantic import Field, model_validator
 
-from lambda_observability.env_settings import EnvSettings, SettingsError, settings_from_env
+from lambda_observability.env_settings import (
+    EnvSettings,
+    Required,
+    SettingsError,
+    settings_from_env,
+)
 
 __all__ = [
     "MAX_RECEIVE_WAIT_S",
@@ -27,8 +32,6 @@ MAX_RECEIVE_WAIT_S = 20
 DEFAULT_RETRY_BASE_S = 5
 DEFAULT_RETRY_MAX_S = 120
 DEFAULT_RECEIVE_WAIT_S = 1
-
-Required = Annotated[str, Field(min_length=1)]
 
 
 class RetryBackoff(EnvSettings):

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+# A variable that must be set: a blank one counts as unset, and code cannot pass "" either.
+Required = Annotated[str, Field(min_length=1)]
 
 
 class SettingsError(ValueError):

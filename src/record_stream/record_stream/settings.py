@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated
 
 from pydantic import Field
 
-from lambda_observability.env_settings import EnvSettings, SettingsError, settings_from_env
+from lambda_observability.env_settings import (
+    EnvSettings,
+    Required,
+    SettingsError,
+    settings_from_env,
+)
 
 __all__ = [
     "ListenerSettings",
@@ -26,8 +30,6 @@ DEFAULT_BACKOFF_CAP_MS = 1000
 # unwritten are reported instead, so Lambda retries just them rather than timing out the invoke
 # (a timeout retries, and bisects, the whole batch and replaces the execution environment).
 DEFAULT_RETRY_TIME_MARGIN_MS = 3000
-
-Required = Annotated[str, Field(min_length=1)]
 
 
 class WriteSettings(EnvSettings):
