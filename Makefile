@@ -46,10 +46,8 @@ format: venv  ## apply ruff formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-typecheck: venv
-	$(BIN)/mypy -p record_stream -p inbox_outbox -p lambda_observability -p localcloud -p stackclient
-	$(BIN)/mypy img/generate.py
-	$(BIN)/mypy -p bench
+typecheck: venv  ## mypy --strict on every system under src/, localcloud, stackclient, bench, img
+	$(BIN)/mypy
 
 validate: venv  ## sam validate --lint (cfn-lint) on template.yaml
 	$(LINT_ENV) $(BIN)/sam validate --lint --template-file template.yaml

@@ -28,7 +28,7 @@ BASELINE = "boto3"
 HANDLERS = {
     # function (template.yaml) -> (module, code directory)
     "RecordProcessorFunction": ("record_stream.handlers.process_records", "src/record_stream"),
-    "EventListenerFunction": ("record_stream.handlers.capture_processed", "src/record_stream"),
+    "ListenerFunction": ("record_stream.handlers.listener", "src/record_stream"),
     "ProcessInputQueueFunction": ("inbox_outbox.handlers.process_input", "src/inbox_outbox"),
     "CheckOutputQueueFunction": ("inbox_outbox.handlers.check_output", "src/inbox_outbox"),
 }

@@ -1,7 +1,7 @@
 """Part 3: the local cloud end to end, with the load engine the demo uses (stackclient.load).
 
 - records: Kinesis `put_records` of 10,000 records -> RecordProcessorFunction -> processed table
-  -> DynamoDB stream -> EventListenerFunction -> listener table; records/s and p50/p99 latency
+  -> DynamoDB stream -> ListenerFunction -> listener table; records/s and p50/p99 latency
   (Kinesis arrival to the listener's copy), split at the processed item's `processed_ms` into
   "stream -> processed" and "processed -> listener";
 - messages: 200 POST /inbox -> InputQueue -> ProcessInputQueueFunction -> OutputQueue ->

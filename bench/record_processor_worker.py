@@ -65,12 +65,12 @@ class Run:
 
 
 def _generator() -> Any:
-    """events/record_stream/generate.py, the generator of the committed sample events."""
+    """events/record_stream/generate_events.py, the generator of the committed sample events."""
     spec = importlib.util.spec_from_file_location(
-        "record_stream_events", REPO / "events" / "record_stream" / "generate.py"
+        "record_stream_events", REPO / "events" / "record_stream" / "generate_events.py"
     )
     if spec is None or spec.loader is None:
-        raise RuntimeError("events/record_stream/generate.py not found")
+        raise RuntimeError("events/record_stream/generate_events.py not found")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

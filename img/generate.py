@@ -129,7 +129,7 @@ def draw_record_stream() -> Path:
             failures = SQS("RecordProcessorFailureQueue", nodeid="failures")
         with Cluster("Test harness (only when DeployTestResources=true)", graph_attr=TEST_CLUSTER):
             table_stream = DynamodbStreams("table stream\n(NEW_IMAGE)", nodeid="table_stream")
-            listener = Lambda("EventListenerFunction", nodeid="listener")
+            listener = Lambda("ListenerFunction", nodeid="listener")
             listener_table = Dynamodb("ListenerTable\n(TTL expires_at)", nodeid="listener_table")
 
         flow(producer, stream, "records {batch, id}")
@@ -226,7 +226,7 @@ def draw_integration_event_listener() -> Path:
             table = Dynamodb("ProcessedRecordsTable", nodeid="table")
             with Cluster("Test harness", graph_attr=TEST_CLUSTER):
                 table_stream = DynamodbStreams("DynamoDB stream", nodeid="table_stream")
-                listener = Lambda("EventListener", nodeid="listener")
+                listener = Lambda("Listener", nodeid="listener")
                 listener_table = Dynamodb("ListenerTable", nodeid="listener_table")
         where = note(
             "where",

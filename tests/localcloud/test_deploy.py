@@ -79,7 +79,7 @@ def test_kinesis_mapping_is_resolved(stack: DeployedStack, local_server: LocalCl
 
 
 def test_listener_mapping_keeps_its_filter(stack: DeployedStack) -> None:
-    mapping = _mapping(stack, "EventListenerFunction")
+    mapping = _mapping(stack, "ListenerFunction")
 
     assert mapping.source == "dynamodb"
     assert "/stream/" in mapping.event_source_arn
@@ -138,8 +138,8 @@ def test_conditions_are_honoured(prod_like_stack: DeployedStack) -> None:
     )
 
     assert "ListenerTableName" not in prod_like_stack.outputs
-    assert "EventListenerFunctionName" not in prod_like_stack.outputs
-    assert "EventListenerFunction" not in logical_ids
+    assert "ListenerFunctionName" not in prod_like_stack.outputs
+    assert "ListenerFunction" not in logical_ids
     assert len(prod_like_stack.event_source_mappings) == 2
     assert process_input.environment["POISON_MESSAGE_TYPE"] == ""
     assert prod_like_stack.rest_apis[0].stage_name == "prod"
@@ -181,7 +181,7 @@ def test_every_function_imports_the_observability_layer_from_its_content_uri(
         logical_id: (layer_dir,)
         for logical_id in (
             "RecordProcessorFunction",
-            "EventListenerFunction",
+            "ListenerFunction",
             "ProcessInputQueueFunction",
             "CheckOutputQueueFunction",
         )

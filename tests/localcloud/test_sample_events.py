@@ -58,7 +58,7 @@ def _invoke(cloud: LocalCloud, logical_id: str, event_file: str) -> InvokeResult
         ("RecordProcessorFunction", "record_stream/kinesis-large-records.json"),
         # Invalid records are routed to the rejected-records queue, not retried.
         ("RecordProcessorFunction", "record_stream/kinesis-malformed.json"),
-        ("EventListenerFunction", "record_stream/dynamodb-stream-listener.json"),
+        ("ListenerFunction", "record_stream/dynamodb-stream-listener.json"),
         ("ProcessInputQueueFunction", "inbox_outbox/sqs-batch.json"),
     ],
 )

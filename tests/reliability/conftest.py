@@ -26,7 +26,7 @@ from localcloud.cloud import CloudOptions, LocalCloud
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from stackclient.http import SignedApi, local_api_url
 from stackclient.stack import Stack
-from tests.reliability.harness import FaultControl, LogCapture, Summary
+from tests.reliability.faults_and_tallies import FaultControl, LogCapture, Summary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_NAME = "reliability"

@@ -20,7 +20,7 @@ from typing import Any
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
 from stackclient.streams import batch_count, batch_items
-from tests.reliability.harness import (
+from tests.reliability.faults_and_tallies import (
     PutRecord,
     covered_by,
     drain_queue,

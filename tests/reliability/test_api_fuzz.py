@@ -35,7 +35,7 @@ from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from stackclient.http import SignedApi
 from stackclient.outbox import OutboxReader
 from stackclient.stack import Stack
-from tests.reliability.harness import Summary, drain_queue
+from tests.reliability.faults_and_tallies import Summary, drain_queue
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ import pytest
 from stackclient.http import SignedApi
 from stackclient.stack import Stack
 from tests.reliability.conftest import Sizes
-from tests.reliability.harness import FaultControl, Summary, describe_hits
+from tests.reliability.faults_and_tallies import FaultControl, Summary, describe_hits
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 

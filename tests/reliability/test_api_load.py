@@ -22,7 +22,7 @@ from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from stackclient.http import SignedApi
 from stackclient.stack import Stack
 from tests.reliability.api_load import run_load
-from tests.reliability.harness import Summary, drain_queue
+from tests.reliability.faults_and_tallies import Summary, drain_queue
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 

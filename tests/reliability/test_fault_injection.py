@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.cloud import LocalCloud
 from stackclient.stack import Stack
-from tests.reliability.harness import FaultControl
+from tests.reliability.faults_and_tallies import FaultControl
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 

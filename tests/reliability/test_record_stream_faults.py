@@ -26,7 +26,7 @@ from stackclient.polling import wait_until
 from stackclient.stack import Stack
 from stackclient.streams import batch_items
 from tests.reliability.conftest import Sizes
-from tests.reliability.harness import (
+from tests.reliability.faults_and_tallies import (
     FaultControl,
     LogCapture,
     PutRecord,

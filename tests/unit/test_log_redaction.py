@@ -17,7 +17,7 @@ import pytest
 
 from lambda_observability.log_redaction import PayloadRedactingFormatter, redact
 from lambda_observability.powertools import logger
-from tests.unit.record_stream.support import LambdaContext
+from tests.unit.record_stream.moto_resources import LambdaContext
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -149,7 +149,7 @@ def test_listener_harness_exists_only_with_test_resources() -> None:
     # Conditions are kept in the translation; CloudFormation evaluates them at deploy time.
     for template in (on, off):
         assert template["Resources"]["ListenerTable"]["Condition"] == "IsTestResources"
-        assert template["Resources"]["EventListenerFunction"]["Condition"] == "IsTestResources"
+        assert template["Resources"]["ListenerFunction"]["Condition"] == "IsTestResources"
         assert template["Outputs"]["ListenerTableName"]["Condition"] == "IsTestResources"
 
 

@@ -22,10 +22,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from inbox_outbox.config import RetryBackoff
 from inbox_outbox.dal.input_queue import change_visibility, queue_url_from_arn
 from inbox_outbox.logic.failure_visibility import is_permanent, visibility_timeout_after_failure
 from inbox_outbox.models import InboxMessage, InboxSqsRecord
+from inbox_outbox.settings import RetryBackoff
 from lambda_observability.powertools import logger
 
 

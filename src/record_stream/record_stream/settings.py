@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from functools import cache
 
+from pydantic import Field
 
-class SettingsError(ValueError):
-    """An environment variable is missing or malformed (a deployment bug, not a data problem)."""
+from lambda_observability.env_settings import (
+    EnvSettings,
+    Required,
+    SettingsError,
+    settings_from_env,
+)
 
-
-def _required(name: str) -> str:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise SettingsError(f"environment variable {name} is required")
-    return value
-
-
-def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
-    if value < 1:
-        raise SettingsError(f"{name} must be >= 1, got {value}")
-    return value
-
+__all__ = [
+    "ListenerSettings",
+    "ProcessorSettings",
+    "SettingsError",
+    "WriteSettings",
+    "listener_settings",
+    "processor_settings",
+]
 
 DEFAULT_WRITE_CONCURRENCY = 8
 DEFAULT_WRITE_MAX_ATTEMPTS = 6
@@ -41,71 +32,45 @@ DEFAULT_BACKOFF_CAP_MS = 1000
 DEFAULT_RETRY_TIME_MARGIN_MS = 3000
 
 
-@dataclass(frozen=True, slots=True)
-class WriteSettings:
-    """How BatchWriteItem chunks are sent and how UnprocessedItems are retried."""
+class WriteSettings(EnvSettings):
+    """How BatchWriteItem chunks are sent and how UnprocessedItems are retried.
 
-    concurrency: int = DEFAULT_WRITE_CONCURRENCY
-    max_attempts: int = DEFAULT_WRITE_MAX_ATTEMPTS
-    backoff_base_ms: int = DEFAULT_BACKOFF_BASE_MS
-    backoff_cap_ms: int = DEFAULT_BACKOFF_CAP_MS
-    retry_time_margin_ms: int = DEFAULT_RETRY_TIME_MARGIN_MS
+    Attempts and backoff are optional knobs (not in the template): the defaults bound the worst
+    case to ~1.6 s of sleeping per chunk; the time margin bounds the whole write by the
+    function's timeout, whatever botocore's own throttling backoff adds.
+    """
 
-    @classmethod
-    def from_env(cls) -> WriteSettings:
-        # Attempts and backoff are optional knobs (not in the template): the defaults bound the
-        # worst case to ~1.6 s of sleeping per chunk; the time margin bounds the whole write by
-        # the function's timeout, whatever botocore's own throttling backoff adds.
-        return cls(
-            concurrency=_positive_int("WRITE_CONCURRENCY", DEFAULT_WRITE_CONCURRENCY),
-            max_attempts=_positive_int("WRITE_MAX_ATTEMPTS", DEFAULT_WRITE_MAX_ATTEMPTS),
-            backoff_base_ms=_positive_int("WRITE_BACKOFF_BASE_MS", DEFAULT_BACKOFF_BASE_MS),
-            backoff_cap_ms=_positive_int("WRITE_BACKOFF_CAP_MS", DEFAULT_BACKOFF_CAP_MS),
-            retry_time_margin_ms=_positive_int(
-                "WRITE_RETRY_TIME_MARGIN_MS", DEFAULT_RETRY_TIME_MARGIN_MS
-            ),
-        )
+    concurrency: int = Field(DEFAULT_WRITE_CONCURRENCY, alias="WRITE_CONCURRENCY", ge=1)
+    max_attempts: int = Field(DEFAULT_WRITE_MAX_ATTEMPTS, alias="WRITE_MAX_ATTEMPTS", ge=1)
+    backoff_base_ms: int = Field(DEFAULT_BACKOFF_BASE_MS, alias="WRITE_BACKOFF_BASE_MS", ge=1)
+    backoff_cap_ms: int = Field(DEFAULT_BACKOFF_CAP_MS, alias="WRITE_BACKOFF_CAP_MS", ge=1)
+    retry_time_margin_ms: int = Field(
+        DEFAULT_RETRY_TIME_MARGIN_MS, alias="WRITE_RETRY_TIME_MARGIN_MS", ge=1
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class ProcessorSettings:
+class ProcessorSettings(EnvSettings):
     """Settings of RecordProcessorFunction."""
 
-    processed_table_name: str
-    rejected_records_queue_url: str
+    processed_table_name: Required = Field(alias="PROCESSED_TABLE_NAME")
+    rejected_records_queue_url: Required = Field(alias="REJECTED_RECORDS_QUEUE_URL")
     write: WriteSettings
 
-    @classmethod
-    def from_env(cls) -> ProcessorSettings:
-        return cls(
-            processed_table_name=_required("PROCESSED_TABLE_NAME"),
-            rejected_records_queue_url=_required("REJECTED_RECORDS_QUEUE_URL"),
-            write=WriteSettings.from_env(),
-        )
 
+class ListenerSettings(EnvSettings):
+    """Settings of ListenerFunction (test harness)."""
 
-@dataclass(frozen=True, slots=True)
-class ListenerSettings:
-    """Settings of EventListenerFunction (test harness)."""
-
-    listener_table_name: str
+    listener_table_name: Required = Field(alias="LISTENER_TABLE_NAME")
     write: WriteSettings
-
-    @classmethod
-    def from_env(cls) -> ListenerSettings:
-        return cls(
-            listener_table_name=_required("LISTENER_TABLE_NAME"),
-            write=WriteSettings.from_env(),
-        )
 
 
 # Read on first use rather than at import, so a missing variable fails the invoke with a clear
 # error (and tests can set the environment before the first call).
 @cache
 def processor_settings() -> ProcessorSettings:
-    return ProcessorSettings.from_env()
+    return settings_from_env(ProcessorSettings)
 
 
 @cache
 def listener_settings() -> ListenerSettings:
-    return ListenerSettings.from_env()
+    return settings_from_env(ListenerSettings)

@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from localcloud.apigw.validation import ApiGatewayValidator, body_errors
-from tests.unit.inbox_outbox.sqs_harness import inbox_message_schema
+from tests.unit.inbox_outbox.moto_queues import inbox_message_schema
 
 POISON_TYPE = "malformed"  # POISON_MESSAGE_TYPE in the fuzz environment (conftest.py)
 SQS_MAX_BODY_BYTES = 256 * 1024

@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from events.record_stream.generate import kinesis_record
+from events.record_stream.generate_events import kinesis_record
 from record_stream.logic.record_payload import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
 
 ItemKey = tuple[str, str]

@@ -23,7 +23,7 @@ from tests.unit.fuzz.inbox_account import (
 )
 from tests.unit.fuzz.inbox_cases import BodyCase, bodies, contract_accepts
 from tests.unit.fuzz.tally import ScenarioTally
-from tests.unit.inbox_outbox.sqs_harness import queue_depth, template
+from tests.unit.inbox_outbox.moto_queues import queue_depth, template
 
 MAX_RECEIVE_COUNT = template()["Resources"]["InputQueue"]["Properties"]["RedrivePolicy"][
     "maxReceiveCount"

@@ -13,15 +13,15 @@ from moto import mock_aws
 from moto.core.utils import unix_time_millis
 from moto.sqs import models as moto_sqs_models
 
-from inbox_outbox.config import check_output_config, process_input_config
 from inbox_outbox.dal.sqs_client import sqs_client
-from tests.unit.inbox_outbox.sqs_harness import REGION, InboxOutboxQueues, create_queues
+from inbox_outbox.settings import check_output_settings, process_input_settings
+from tests.unit.inbox_outbox.moto_queues import REGION, InboxOutboxQueues, create_queues
 
 
 def _clear_container_caches() -> None:
     # Settings and the boto3 client live once per container; each test is a fresh container.
-    process_input_config.cache_clear()
-    check_output_config.cache_clear()
+    process_input_settings.cache_clear()
+    check_output_settings.cache_clear()
     sqs_client.cache_clear()
 
 

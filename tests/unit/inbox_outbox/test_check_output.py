@@ -14,7 +14,7 @@ from inbox_outbox.dal.sqs_client import sqs_client
 from inbox_outbox.handlers.check_output import DEFAULT_LEASE_S, lambda_handler
 from inbox_outbox.handlers.process_input import lambda_handler as process_input
 from inbox_outbox.logic.response_budget import RESPONSE_BUDGET_BYTES
-from tests.unit.inbox_outbox.sqs_harness import (
+from tests.unit.inbox_outbox.moto_queues import (
     InboxOutboxQueues,
     load_event,
     poll_once,

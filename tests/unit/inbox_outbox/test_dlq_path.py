@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from inbox_outbox.handlers.process_input import lambda_handler
-from tests.unit.inbox_outbox.sqs_harness import (
+from tests.unit.inbox_outbox.moto_queues import (
     InboxOutboxQueues,
     drain,
     poll_once,

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from inbox_outbox.models import ID_PATTERN, MESSAGE_PATTERN, TYPE_PATTERN, InboxMessage
 from localcloud.apigw.validation import ApiGatewayValidator, body_errors
-from tests.unit.inbox_outbox.sqs_harness import inbox_message_schema
+from tests.unit.inbox_outbox.moto_queues import inbox_message_schema
 
 GOOD_BODIES: list[Any] = [
     {"id": "a", "message": "m"},

@@ -8,12 +8,6 @@ import pytest
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from inbox_outbox.config import (
-    CheckOutputConfig,
-    ConfigError,
-    ProcessInputConfig,
-    RetryBackoff,
-)
 from inbox_outbox.dal.input_queue import queue_url_from_arn
 from inbox_outbox.logic.failure_visibility import (
     is_permanent,
@@ -24,6 +18,13 @@ from inbox_outbox.logic.inbox_messages import MalformedMessageError, reject_pois
 from inbox_outbox.logic.outbox_items import to_outbox_item
 from inbox_outbox.logic.sqs_body import outbox_body
 from inbox_outbox.models import InboxMessage, OutboxMessage
+from inbox_outbox.settings import (
+    CheckOutputSettings,
+    ProcessInputSettings,
+    RetryBackoff,
+    SettingsError,
+)
+from lambda_observability.env_settings import settings_from_env
 
 BACKOFF = RetryBackoff(base_s=5, max_s=120)
 THROTTLED = ClientError({"Error": {"Code": "ThrottlingException"}}, "SendMessage")
@@ -123,7 +124,7 @@ def test_outbox_item_keeps_unparsable_bodies_raw_under_the_queue_message_id(body
 def test_process_input_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
     monkeypatch.setenv("POISON_MESSAGE_TYPE", "  ")
-    config = ProcessInputConfig.from_env()
+    config = settings_from_env(ProcessInputSettings)
     assert config.output_queue_url == "https://example/q"
     assert config.poison_message_type is None
     assert config.retry_backoff == RetryBackoff(base_s=5, max_s=120)
@@ -131,7 +132,7 @@ def test_process_input_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POISON_MESSAGE_TYPE", "malformed")
     monkeypatch.setenv("RETRY_BACKOFF_BASE_SECONDS", "2")
     monkeypatch.setenv("RETRY_BACKOFF_MAX_SECONDS", "30")
-    config = ProcessInputConfig.from_env()
+    config = settings_from_env(ProcessInputSettings)
     assert config.poison_message_type == "malformed"
     assert config.retry_backoff == RetryBackoff(base_s=2, max_s=30)
 
@@ -151,18 +152,18 @@ def test_process_input_config_errors(
 ) -> None:
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
     monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError, match=name):
-        ProcessInputConfig.from_env()
+    with pytest.raises(SettingsError, match=name):
+        settings_from_env(ProcessInputSettings)
 
 
 def test_check_output_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTPUT_QUEUE_URL", "https://example/q")
-    assert CheckOutputConfig.from_env().receive_wait_s == 1
+    assert settings_from_env(CheckOutputSettings).receive_wait_s == 1
     monkeypatch.setenv("RECEIVE_WAIT_SECONDS", "20")
-    assert CheckOutputConfig.from_env().receive_wait_s == 20
+    assert settings_from_env(CheckOutputSettings).receive_wait_s == 20
     monkeypatch.setenv("RECEIVE_WAIT_SECONDS", "21")
-    with pytest.raises(ConfigError, match="RECEIVE_WAIT_SECONDS"):
-        CheckOutputConfig.from_env()
+    with pytest.raises(SettingsError, match="RECEIVE_WAIT_SECONDS"):
+        settings_from_env(CheckOutputSettings)
 
 
 # SQS's allowed set, written out independently of the module under test.

@@ -12,7 +12,7 @@ import pytest
 
 from inbox_outbox.handlers.process_input import lambda_handler
 from lambda_observability.powertools import logger
-from tests.unit.inbox_outbox.sqs_harness import (
+from tests.unit.inbox_outbox.moto_queues import (
     InboxOutboxQueues,
     drain,
     load_event,

@@ -16,10 +16,10 @@ import pytest
 from moto import mock_aws
 
 from record_stream.dal import clients
-from record_stream.handlers import capture_processed as capture_processed_module
+from record_stream.handlers import listener as listener_module
 from record_stream.handlers import process_records as process_records_module
 from record_stream.settings import listener_settings, processor_settings
-from tests.unit.record_stream.support import (
+from tests.unit.record_stream.moto_resources import (
     LISTENER_TABLE,
     METRICS_NAMESPACE,
     PROCESSED_TABLE,
@@ -39,7 +39,7 @@ def _reset_container_caches() -> None:
         clients.sqs_client,
         process_records_module.processed_table_writer,
         process_records_module.rejected_records_queue,
-        capture_processed_module.listener_table_writer,
+        listener_module.listener_table_writer,
     ):
         cached.cache_clear()
 
@@ -100,14 +100,14 @@ def process_records(aws: RecordStreamAws) -> Invoke:
 
 
 @pytest.fixture
-def capture_processed(aws: RecordStreamAws) -> Invoke:
-    """EventListenerFunction's handler, invoked as Lambda would."""
+def listener(aws: RecordStreamAws) -> Invoke:
+    """ListenerFunction's handler, invoked as Lambda would."""
 
     def invoke(event: dict[str, Any], *, remaining_ms: int = 60_000) -> dict[str, Any]:
         context = LambdaContext(
-            function_name="EventListenerFunction", remaining_time_in_millis=remaining_ms
+            function_name="ListenerFunction", remaining_time_in_millis=remaining_ms
         )
-        return dict(capture_processed_module.lambda_handler(event, context))
+        return dict(listener_module.lambda_handler(event, context))
 
     return invoke
 

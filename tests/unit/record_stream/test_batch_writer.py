@@ -9,8 +9,8 @@ import pytest
 from record_stream.dal.batch_writer import BatchWriter
 from record_stream.dal.item_attributes import AttributeMap, key_of
 from record_stream.settings import WriteSettings
+from tests.unit.record_stream.moto_resources import PROCESSED_TABLE, RecordStreamAws
 from tests.unit.record_stream.stream_faults import fail_calls, hold_back_items, observe_calls
-from tests.unit.record_stream.support import PROCESSED_TABLE, RecordStreamAws
 
 
 def _items(count: int, batch: str = "b") -> dict[tuple[str, str], AttributeMap]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from record_stream.logic.kinesis_records import classify_records, shard_id_of
 from record_stream.logic.record_payload import RejectReason
-from tests.unit.record_stream.support import load_event
+from tests.unit.record_stream.moto_resources import load_event
 
 
 def _record(

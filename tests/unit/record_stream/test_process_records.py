@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from events.record_stream.generate import kinesis_record
+from events.record_stream.generate_events import kinesis_record
 from lambda_observability.powertools import logger
 from record_stream.logic.record_payload import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
 from tests.unit.record_stream.conftest import Invoke
+from tests.unit.record_stream.moto_resources import PROCESSED_TABLE, RecordStreamAws, load_event
 from tests.unit.record_stream.stream_faults import fail_calls, fail_entries, hold_back_items
-from tests.unit.record_stream.support import PROCESSED_TABLE, RecordStreamAws, load_event
 
 NO_FAILURES: dict[str, Any] = {"batchItemFailures": []}
 

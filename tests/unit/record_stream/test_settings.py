@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from lambda_observability.env_settings import settings_from_env
 from record_stream.settings import ProcessorSettings, SettingsError, WriteSettings
 
 
@@ -14,7 +15,7 @@ def test_processor_settings_from_template_variables(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("WRITE_RETRY_TIME_MARGIN_MS", "1500")
     for name in ("WRITE_MAX_ATTEMPTS", "WRITE_BACKOFF_BASE_MS", "WRITE_BACKOFF_CAP_MS"):
         monkeypatch.delenv(name, raising=False)
-    assert ProcessorSettings.from_env() == ProcessorSettings(
+    assert settings_from_env(ProcessorSettings) == ProcessorSettings(
         processed_table_name="t",
         rejected_records_queue_url="https://sqs/q",
         write=WriteSettings(concurrency=4, retry_time_margin_ms=1500),
@@ -36,4 +37,4 @@ def test_bad_settings_fail_loudly(monkeypatch: pytest.MonkeyPatch, name: str, va
     monkeypatch.setenv("REJECTED_RECORDS_QUEUE_URL", "https://sqs/q")
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
-        ProcessorSettings.from_env()
+        settings_from_env(ProcessorSettings)

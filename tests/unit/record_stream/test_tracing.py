@@ -18,7 +18,7 @@ from aws_xray_sdk.core.recorder import AWSXRayRecorder
 
 from lambda_observability.powertools import tracer
 from tests.unit.record_stream.conftest import Invoke
-from tests.unit.record_stream.support import RecordStreamAws, load_event
+from tests.unit.record_stream.moto_resources import RecordStreamAws, load_event
 
 
 class _KeptInMemory:
@@ -71,9 +71,9 @@ def test_record_processor_trace_has_no_response(
 
 
 def test_listener_trace_has_no_response(
-    capture_processed: Invoke, aws: RecordStreamAws, trace_segment: Segment
+    listener: Invoke, aws: RecordStreamAws, trace_segment: Segment
 ) -> None:
-    response = capture_processed(load_event("dynamodb-stream-listener.json"))
+    response = listener(load_event("dynamodb-stream-listener.json"))
     assert response == {"batchItemFailures": []}
 
     subsegment = _handler_subsegment(trace_segment)

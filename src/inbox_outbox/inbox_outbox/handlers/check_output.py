@@ -33,11 +33,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from inbox_outbox.config import MAX_VISIBILITY_TIMEOUT_S, check_output_config
 from inbox_outbox.dal.output_queue import delete_messages, receive_messages, release_messages
 from inbox_outbox.logic.outbox_items import to_outbox_item
 from inbox_outbox.logic.response_budget import outbox_page, select_within_budget, serialise_page
 from inbox_outbox.models import AcknowledgeResult, OutboxReceipts, ReleaseResult
+from inbox_outbox.settings import MAX_VISIBILITY_TIMEOUT_S, check_output_settings
 from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 
 # SQS ReceiveMessage returns at most 10 messages per call.
@@ -62,7 +62,7 @@ def get_outbox(
     ),
     lease_s: Annotated[int, Query(alias="lease", ge=1, le=MAX_LEASE_S)] = DEFAULT_LEASE_S,
 ) -> Response[str]:
-    config = check_output_config()
+    config = check_output_settings()
     received = receive_messages(
         config.output_queue_url, max_messages, config.receive_wait_s, lease_s
     )
@@ -108,7 +108,7 @@ def release_left_out(queue_url: str, receipts: list[str]) -> None:
 @app.post("/outbox/acks")
 @tracer.capture_method(capture_response=False)
 def acknowledge(request: Annotated[OutboxReceipts, Body()]) -> dict[str, Any]:
-    outcome = delete_messages(check_output_config().output_queue_url, request.receipts)
+    outcome = delete_messages(check_output_settings().output_queue_url, request.receipts)
     metrics.add_metric(
         name="MessagesAcknowledged", unit=MetricUnit.Count, value=len(outcome.succeeded)
     )
@@ -122,7 +122,7 @@ def acknowledge(request: Annotated[OutboxReceipts, Body()]) -> dict[str, Any]:
 @app.post("/outbox/releases")
 @tracer.capture_method(capture_response=False)
 def release(request: Annotated[OutboxReceipts, Body()]) -> dict[str, Any]:
-    outcome = release_messages(check_output_config().output_queue_url, request.receipts)
+    outcome = release_messages(check_output_settings().output_queue_url, request.receipts)
     metrics.add_metric(name="MessagesReleased", unit=MetricUnit.Count, value=len(outcome.succeeded))
     logger.info(
         "Outbox released", extra={"released": len(outcome.succeeded), "failed": len(outcome.failed)}

@@ -14,10 +14,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inbox_outbox.backoff_processor import BackoffBatchProcessor
-from inbox_outbox.config import process_input_config
 from inbox_outbox.dal.output_queue import send_outbox_message
 from inbox_outbox.logic.inbox_messages import reject_poison_type, to_outbox_message
 from inbox_outbox.models import InboxSqsRecord
+from inbox_outbox.settings import process_input_settings
 from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 
 
@@ -25,9 +25,9 @@ from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 # Tracer's boto3 patching already traces the SendMessage call.
 def forward_message(record: InboxSqsRecord) -> str:
     """Forward one validated message; returns the output queue's MessageId."""
-    config = process_input_config()
-    reject_poison_type(record.body, config.poison_message_type)
-    output_message_id = send_outbox_message(config.output_queue_url, to_outbox_message(record))
+    settings = process_input_settings()
+    reject_poison_type(record.body, settings.poison_message_type)
+    output_message_id = send_outbox_message(settings.output_queue_url, to_outbox_message(record))
     logger.debug(
         "Message forwarded",
         extra={"inbox_message_id": record.messageId, "output_message_id": output_message_id},
@@ -40,7 +40,7 @@ def forward_message(record: InboxSqsRecord) -> str:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # A processor per invoke: its counters describe this batch only.
-    processor = BackoffBatchProcessor(process_input_config().retry_backoff)
+    processor = BackoffBatchProcessor(process_input_settings().retry_backoff)
     response = process_partial_response(
         event=event, record_handler=forward_message, processor=processor, context=context
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from inbox_outbox.config import RetryBackoff
 from inbox_outbox.logic.inbox_messages import PermanentMessageError
+from inbox_outbox.settings import RetryBackoff
 
 # base x 2**16 for any sane base already exceeds SQS's 12-hour cap; bounding the exponent keeps the
 # arithmetic small whatever ApproximateReceiveCount says.

@@ -6,7 +6,7 @@ boto3's TypeSerializer.
 
 from __future__ import annotations
 
-from record_stream.logic.captured_items import CapturedItem
+from record_stream.logic.listener_items import ListenerItem
 from record_stream.logic.processed_items import ProcessedItem
 
 AttributeMap = dict[str, dict[str, str]]
@@ -38,7 +38,7 @@ def processed_item_attributes(item: ProcessedItem) -> AttributeMap:
     }
 
 
-def captured_item_attributes(item: CapturedItem) -> AttributeMap:
+def listener_item_attributes(item: ListenerItem) -> AttributeMap:
     attributes: AttributeMap = {
         PARTITION_KEY: _s(item.batch),
         SORT_KEY: _s(item.id),

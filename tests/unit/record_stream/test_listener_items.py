@@ -6,15 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from record_stream.dal.item_attributes import captured_item_attributes
-from record_stream.logic.captured_items import (
-    CAPTURE_TTL_SECONDS,
-    CapturedItem,
+from record_stream.dal.item_attributes import listener_item_attributes
+from record_stream.logic.listener_items import (
+    LISTENER_TTL_SECONDS,
+    ListenerItem,
     SkippedRecord,
-    captured_batch,
-    captured_item,
+    listener_batch,
+    listener_item,
 )
-from tests.unit.record_stream.support import load_event
+from tests.unit.record_stream.moto_resources import load_event
 
 
 def test_copies_key_and_timings_and_sets_ttl() -> None:
@@ -25,30 +25,30 @@ def test_copies_key_and_timings_and_sets_ttl() -> None:
         "processed_ms": Decimal(1180),
         "shard_id": "s",
     }
-    item = captured_item(image, captured_ms=5_000_123)
-    assert item == CapturedItem(
+    item = listener_item(image, captured_ms=5_000_123)
+    assert item == ListenerItem(
         batch="b",
         id="i",
         arrival_ms=1000,
         processed_ms=1180,
         captured_ms=5_000_123,
-        expires_at=5_000 + CAPTURE_TTL_SECONDS,
+        expires_at=5_000 + LISTENER_TTL_SECONDS,
     )
-    assert CAPTURE_TTL_SECONDS == 86_400
+    assert LISTENER_TTL_SECONDS == 86_400
 
 
 @pytest.mark.parametrize(
     "image", [{}, {"PK": "b"}, {"SK": "i"}, {"PK": "", "SK": "i"}, {"PK": 1, "SK": "i"}]
 )
 def test_image_without_key_is_not_captured(image: dict[str, object]) -> None:
-    assert captured_item(image, captured_ms=1) is None
+    assert listener_item(image, captured_ms=1) is None
 
 
 def test_attribute_values_of_captured_item() -> None:
-    item = CapturedItem(
+    item = ListenerItem(
         batch="b", id="i", arrival_ms=1, processed_ms=None, captured_ms=3, expires_at=4
     )
-    assert captured_item_attributes(item) == {
+    assert listener_item_attributes(item) == {
         "PK": {"S": "b"},
         "SK": {"S": "i"},
         "batch": {"S": "b"},
@@ -68,7 +68,7 @@ def test_odd_stream_records_are_skipped_with_where_not_what() -> None:
     no_key = event["Records"][2]
     del no_key["dynamodb"]["NewImage"]["PK"]
 
-    batch = captured_batch(event["Records"], captured_ms=1)
+    batch = listener_batch(event["Records"], captured_ms=1)
 
     assert [key for key, _, _ in batch.captured] == [
         ("batch-0001", "batch-0001-00000"),

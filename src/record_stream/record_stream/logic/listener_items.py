@@ -17,12 +17,12 @@ from pydantic import ValidationError
 
 from record_stream.logic.pending_writes import ItemKey
 
-CAPTURE_TTL_SECONDS = 24 * 60 * 60
+LISTENER_TTL_SECONDS = 24 * 60 * 60
 """Listener items expire a day after capture (DynamoDB TTL on expires_at)."""
 
 
 @dataclass(frozen=True, slots=True)
-class CapturedItem:
+class ListenerItem:
     batch: str
     id: str
     arrival_ms: int | None
@@ -41,30 +41,30 @@ class SkippedRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class CapturedBatch:
-    captured: list[tuple[ItemKey, CapturedItem, str]] = field(default_factory=list)
+class ListenerBatch:
+    captured: list[tuple[ItemKey, ListenerItem, str]] = field(default_factory=list)
     """(key, item, stream sequence number) in arrival order."""
     skipped: list[SkippedRecord] = field(default_factory=list)
 
 
-def captured_item(new_image: Mapping[str, Any], captured_ms: int) -> CapturedItem | None:
+def listener_item(new_image: Mapping[str, Any], captured_ms: int) -> ListenerItem | None:
     """Copy key and timings from a deserialized NewImage; None if it has no usable key."""
     batch, item_id = new_image.get("PK"), new_image.get("SK")
     if not isinstance(batch, str) or not isinstance(item_id, str) or not batch or not item_id:
         return None
-    return CapturedItem(
+    return ListenerItem(
         batch=batch,
         id=item_id,
         arrival_ms=_as_int(new_image.get("arrival_ms")),
         processed_ms=_as_int(new_image.get("processed_ms")),
         captured_ms=captured_ms,
-        expires_at=captured_ms // 1000 + CAPTURE_TTL_SECONDS,
+        expires_at=captured_ms // 1000 + LISTENER_TTL_SECONDS,
     )
 
 
-def captured_batch(raw_records: Sequence[Any], captured_ms: int) -> CapturedBatch:
+def listener_batch(raw_records: Sequence[Any], captured_ms: int) -> ListenerBatch:
     """Raw DynamoDB stream records (event["Records"]) -> items to write and records skipped."""
-    batch = CapturedBatch()
+    batch = ListenerBatch()
     for raw in raw_records:
         try:
             record = DynamoDBStreamRecordModel.model_validate(raw)
@@ -81,7 +81,7 @@ def captured_batch(raw_records: Sequence[Any], captured_ms: int) -> CapturedBatc
             batch.skipped.append(SkippedRecord(_event_id(raw), "invalid_record", (problem,)))
             continue
         image = record.dynamodb.NewImage
-        item = captured_item(image, captured_ms) if isinstance(image, dict) else None
+        item = listener_item(image, captured_ms) if isinstance(image, dict) else None
         if item is None:
             batch.skipped.append(SkippedRecord(record.eventID, "no_usable_image"))
             continue

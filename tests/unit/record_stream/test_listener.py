@@ -1,4 +1,4 @@
-"""EventListenerFunction on moto: listener item shape, TTL, collapsing and failure reporting."""
+"""ListenerFunction on moto: listener item shape, TTL, collapsing and failure reporting."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from record_stream.logic.captured_items import CAPTURE_TTL_SECONDS
+from record_stream.logic.listener_items import LISTENER_TTL_SECONDS
 from tests.unit.record_stream.conftest import Invoke
+from tests.unit.record_stream.moto_resources import LISTENER_TABLE, RecordStreamAws, load_event
 from tests.unit.record_stream.stream_faults import hold_back_items
-from tests.unit.record_stream.support import LISTENER_TABLE, RecordStreamAws, load_event
 
 
 def _image(record: dict[str, Any]) -> dict[str, Any]:
@@ -18,11 +18,9 @@ def _image(record: dict[str, Any]) -> dict[str, Any]:
     return image
 
 
-def test_listener_items_copy_key_and_timings(
-    capture_processed: Invoke, aws: RecordStreamAws
-) -> None:
+def test_listener_items_copy_key_and_timings(listener: Invoke, aws: RecordStreamAws) -> None:
     event = load_event("dynamodb-stream-listener.json")
-    assert capture_processed(event) == {"batchItemFailures": []}
+    assert listener(event) == {"batchItemFailures": []}
 
     items = aws.items(LISTENER_TABLE)
     # Four stream records, one of them a MODIFY of an earlier key: three items.
@@ -48,11 +46,11 @@ def test_listener_items_copy_key_and_timings(
         assert item["processed_ms"] == image["processed_ms"]
         captured_ms = int(item["captured_ms"]["N"])
         assert captured_ms >= int(image["processed_ms"]["N"])
-        assert int(item["expires_at"]["N"]) == captured_ms // 1000 + CAPTURE_TTL_SECONDS
+        assert int(item["expires_at"]["N"]) == captured_ms // 1000 + LISTENER_TTL_SECONDS
 
 
 def test_listener_reports_failed_writes_by_stream_sequence_number(
-    capture_processed: Invoke, aws: RecordStreamAws, handler_dynamodb_client: Any
+    listener: Invoke, aws: RecordStreamAws, handler_dynamodb_client: Any
 ) -> None:
     event = load_event("dynamodb-stream-listener.json")
     # batch-0001-00000 appears twice (INSERT then MODIFY): both stream records are reported.
@@ -61,7 +59,7 @@ def test_listener_reports_failed_writes_by_stream_sequence_number(
         LISTENER_TABLE,
         lambda item, attempt: item["SK"]["S"] == "batch-0001-00000",
     ):
-        response = capture_processed(event)
+        response = listener(event)
     expected = {
         r["dynamodb"]["SequenceNumber"]
         for r in event["Records"]
@@ -72,21 +70,19 @@ def test_listener_reports_failed_writes_by_stream_sequence_number(
 
 
 def test_listener_all_failed_raises(
-    capture_processed: Invoke, aws: RecordStreamAws, handler_dynamodb_client: Any
+    listener: Invoke, aws: RecordStreamAws, handler_dynamodb_client: Any
 ) -> None:
     with (
         hold_back_items(handler_dynamodb_client, LISTENER_TABLE, lambda item, attempt: True),
         pytest.raises(BatchProcessingError),
     ):
-        capture_processed(load_event("dynamodb-stream-listener.json"))
+        listener(load_event("dynamodb-stream-listener.json"))
 
 
-def test_image_without_key_is_skipped_not_retried(
-    capture_processed: Invoke, aws: RecordStreamAws
-) -> None:
+def test_image_without_key_is_skipped_not_retried(listener: Invoke, aws: RecordStreamAws) -> None:
     event = load_event("dynamodb-stream-listener.json")
     del event["Records"][1]["dynamodb"]["NewImage"]["SK"]
-    assert capture_processed(event) == {"batchItemFailures": []}
+    assert listener(event) == {"batchItemFailures": []}
     assert len(aws.items(LISTENER_TABLE)) == 2
 
 
@@ -113,12 +109,12 @@ def test_image_without_key_is_skipped_not_retried(
     ],
 )
 def test_an_odd_record_is_skipped_and_its_neighbours_are_captured(
-    capture_processed: Invoke, aws: RecordStreamAws, make_odd: Any
+    listener: Invoke, aws: RecordStreamAws, make_odd: Any
 ) -> None:
     event = load_event("dynamodb-stream-listener.json")
     make_odd(event["Records"][1])  # batch-0001-00001, the only record of its key
 
-    assert capture_processed(event) == {"batchItemFailures": []}
+    assert listener(event) == {"batchItemFailures": []}
 
     assert sorted(aws.items(LISTENER_TABLE)) == [
         ("batch-0001", "batch-0001-00000"),

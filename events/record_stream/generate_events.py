@@ -2,10 +2,10 @@
 
 Deterministic (no clock, no randomness), so re-running it reproduces the committed JSON:
 
-    .venv/bin/python events/record_stream/generate.py
+    .venv/bin/python events/record_stream/generate_events.py
 
 Every file works with `sam local invoke RecordProcessorFunction -e events/record_stream/<file>`
-(or EventListenerFunction for dynamodb-stream-listener.json) and with the local cloud's invoke.
+(or ListenerFunction for dynamodb-stream-listener.json) and with the local cloud's invoke.
 In kinesis-malformed.json each record's partitionKey names the outcome it must have,
 `valid:<case>` or `reject:<reason>:<case>`, so tests can check the file record by record.
 """

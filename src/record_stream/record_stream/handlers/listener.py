@@ -1,6 +1,6 @@
-"""EventListenerFunction (test harness): processed-table stream -> listener table with timings.
+"""ListenerFunction (test harness): processed-table stream -> listener table with timings.
 
-Each stream record is parsed on its own (logic/captured_items.py): an odd one is skipped with a
+Each stream record is parsed on its own (logic/listener_items.py): an odd one is skipped with a
 warning and its reason, never failing its neighbours. For each INSERT/MODIFY image it writes
 {PK, SK, batch, id, arrival_ms, processed_ms, captured_ms, expires_at} with the same batch writer
 as the processor; records whose write did not land are reported in batchItemFailures by their
@@ -20,8 +20,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 from record_stream.dal.batch_writer import BatchWriter
 from record_stream.dal.clients import dynamodb_client
-from record_stream.dal.item_attributes import captured_item_attributes
-from record_stream.logic.captured_items import captured_batch
+from record_stream.dal.item_attributes import listener_item_attributes
+from record_stream.logic.listener_items import listener_batch
 from record_stream.logic.pending_writes import collapse_by_key, failed_sequence_numbers
 from record_stream.partial_response import partial_response
 from record_stream.settings import listener_settings
@@ -44,7 +44,7 @@ def _sequence_number(record: DynamoDBRecord) -> str | None:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    batch = captured_batch(event.get("Records", []), captured_ms=time.time_ns() // 1_000_000)
+    batch = listener_batch(event.get("Records", []), captured_ms=time.time_ns() // 1_000_000)
     for skipped in batch.skipped:
         logger.warning(
             "Stream record skipped",
@@ -57,7 +57,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     pending = collapse_by_key(batch.captured)
 
     written = listener_table_writer().write(
-        {key: captured_item_attributes(write.item) for key, write in pending.items()},
+        {key: listener_item_attributes(write.item) for key, write in pending.items()},
         time_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )
     failed = failed_sequence_numbers(pending, written.failed_keys)
