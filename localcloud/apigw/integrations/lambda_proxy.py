@@ -3,17 +3,19 @@
 A function error (unhandled exception, timeout, crash, or a response over Lambda's synchronous
 payload limit, which the invoke path enforces: ``localcloud.functions.limits``) or a malformed
 proxy response is API Gateway's 502 ``{"message": "Internal server error"}``; the reason goes to
-the log only.
+the log only. A request whose proxy event is over Lambda's 6 MB request limit is 413
+``{"message": "Request Entity Too Large"}``: the function never runs.
 """
 
 from __future__ import annotations
 
 import logging
 
-from localcloud.apigw.gateway_responses import internal_error
+from localcloud.apigw.gateway_responses import GatewayError, internal_error
 from localcloud.apigw.http_types import ApiResponse
 from localcloud.apigw.integrations.base import IntegrationRequest, parse_service_uri
 from localcloud.apigw.proxy_event import MalformedProxyResponse, build_proxy_event, proxy_response
+from localcloud.functions.limits import RequestTooLarge
 from localcloud.specs import Invoker
 
 LOGGER = logging.getLogger(__name__)
@@ -58,6 +60,13 @@ class LambdaProxyIntegration:
         )
         try:
             result = self._invoker.invoke(function_name, event)
+        except RequestTooLarge as too_large:
+            # A proxy event over Lambda's 6 MB request limit (a body API Gateway's own 10 MB
+            # quota lets through): the caller's fault, so a 4xx, and the function never ran.
+            LOGGER.warning("%s: %s", call.route.key, too_large)
+            raise GatewayError(
+                "REQUEST_TOO_LARGE", "Request Entity Too Large", "RequestEntityTooLargeException"
+            ) from None
         except Exception:  # the invoker itself broke: still the client's 502, never a hang
             LOGGER.exception("%s: invoking %s failed", call.route.key, function_name)
             raise internal_error(502) from None

@@ -82,3 +82,11 @@ def test_non_ascii_counts_its_utf8_bytes_not_its_json_escapes(echo_url: str) -> 
 
     assert response.status_code == 200
     assert len(response.content) == size
+
+
+def test_a_request_over_lambdas_limit_is_413_and_never_runs_the_function(echo_url: str) -> None:
+    # Under API Gateway's 10 MB quota, over Lambda's 6 MB request limit once in the proxy event.
+    response = send("POST", echo_url, body=b"x" * 6_500_000, sign=False)
+
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Entity Too Large"}
