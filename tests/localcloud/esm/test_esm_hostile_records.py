@@ -101,10 +101,11 @@ def test_a_deep_sqs_message_never_stalls_its_queue(
     wait_until(lambda: cloud.depth(url) == 0, what="every message deleted")
 
     received = [r["body"] for batch in function.batches for r in batch]
-    assert sorted(json.loads(b)["n"] for b in received if b != DEEP.decode()) == list(
-        range(NEIGHBOURS)
-    )
-    assert received.count(DEEP.decode()) == (0 if patterns else 1)
+    # SQS delivers at least once: under load one message was seen twice (1 run in ~4), which
+    # is SQS's contract, not a stall. What must hold: every neighbour delivered, and the deep
+    # message delivered exactly when no filter is set.
+    assert {json.loads(b)["n"] for b in received if b != DEEP.decode()} == set(range(NEIGHBOURS))
+    assert (DEEP.decode() in received) == (not patterns)
 
 
 def test_a_poller_that_keeps_failing_backs_off_and_shows_it(
