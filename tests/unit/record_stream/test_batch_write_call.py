@@ -75,10 +75,11 @@ def test_the_request_is_what_botocore_would_send(aws: RecordStreamAws) -> None:
 @pytest.mark.parametrize(
     ("code", "status", "attempts"),
     [
-        ("ProvisionedThroughputExceededException", 400, 3),  # throttling
-        ("ThrottlingException", 400, 3),
-        ("InternalServerError", 500, 3),  # 5xx
-        ("ServiceUnavailable", 503, 3),
+        # Config(retries={"max_attempts": 3}) is 3 retries: 4 attempts, as the boto3 client made.
+        ("ProvisionedThroughputExceededException", 400, 4),  # throttling
+        ("ThrottlingException", 400, 4),
+        ("InternalServerError", 500, 4),  # 5xx
+        ("ServiceUnavailable", 503, 4),
         ("ValidationException", 400, 1),  # the caller's fault: never retried
         ("ResourceNotFoundException", 400, 1),
     ],
@@ -119,8 +120,21 @@ def test_connection_errors_are_retried_then_raised() -> None:
         pytest.raises(EndpointConnectionError),
     ):
         _call(client, sleeps).batch_write_item(RequestItems=_request_items())
-    assert log.calls == 3
-    assert len(sleeps) == 2
+    assert log.calls == 4
+    assert len(sleeps) == 3
+
+
+def test_the_connection_is_set_up_as_botocore_sets_up_its_own(aws: RecordStreamAws) -> None:
+    # Without TCP_NODELAY every call waited ~40 ms on Nagle and the server's delayed ACK.
+    client = boto3.client("dynamodb", region_name="us-east-1", config=_config(10))
+    botocore_session = client._endpoint.http_session
+    ours = _call(client)._http
+    assert ours._socket_options == botocore_session._socket_options
+    assert (ours._timeout.connect_timeout, ours._timeout.read_timeout) == (
+        botocore_session._timeout.connect_timeout,
+        botocore_session._timeout.read_timeout,
+    )
+    assert ours._max_pool_connections == botocore_session._max_pool_connections
 
 
 def test_unprocessed_items_come_back_to_the_caller(aws: RecordStreamAws) -> None:
