@@ -27,9 +27,10 @@ def record_processor_plot(rows: list[dict[str, Any]], machine: str, path: Path) 
         offsets = [position + (index - 1) * width for position in range(len(rows))]
         wall.bar(offsets, [row["variants"][variant]["seconds"] for row in rows], width, label=label)
         cpu.bar(offsets, [row["cpu_us"][variant] for row in rows], width, label=label)
+    floors = [(position, row["floor_s"]) for position, row in enumerate(rows) if row["floor_s"]]
     wall.plot(
-        range(len(rows)),
-        [max(row["floor_s"], 1e-3) for row in rows],
+        [position for position, _ in floors],
+        [floor for _, floor in floors],
         "k_",
         markersize=22,
         label=f"network floor, {rows[0]['concurrency']} in flight",
