@@ -16,11 +16,12 @@ matters and skips the rest:
   otherwise botocore's ``URLLib3Session`` sends it (the client's timeouts and pool size);
 - errors are parsed by botocore's JSON parser and raised as the client's modeled ``ClientError``
   classes; throttling, transient errors, 5xx and connection errors are retried by botocore's
-  *standard* retry conditions and exponential backoff (the client's ``max_attempts``);
+  *standard* retry conditions and exponential backoff, as many attempts as the client makes;
 - ``UnprocessedItems`` (HTTP 200) are returned to the caller, who retries them (BatchWriter).
 
-Not kept: botocore's client-side retry quota (token bucket), X-Ray subsegments per call (the
-Tracer patches ``BaseClient``), account-ID-based endpoints (the client's regional endpoint, or
+Not kept: botocore's client-side retry quota (token bucket), its ``x-amz-crc32`` check of a
+successful answer (TCP and TLS checksum it already), X-Ray subsegments per call (the Tracer
+patches ``BaseClient``), account-ID-based endpoints (the client's regional endpoint, or
 ``AWS_ENDPOINT_URL*``, is used).
 """
 
