@@ -144,3 +144,18 @@ def test_unprocessed_items_come_back_to_the_caller(aws: RecordStreamAws) -> None
     (held,) = response["UnprocessedItems"][PROCESSED_TABLE]
     assert held == _request_items()[PROCESSED_TABLE][1]
     assert len(aws.items()) == len(AWKWARD) - 1
+
+
+def test_the_user_agent_names_the_lambda_runtime(
+    aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The local cloud's fault rules pick the functions' requests by it, as botocore sends it.
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")
+    client = boto3.client("dynamodb", region_name="us-east-1", config=_config(10))
+    with observe_calls(client, "dynamodb.BatchWriteItem"):
+        sent: list[AWSPreparedRequest] = []
+        client.meta.events.register_first(
+            "before-send.dynamodb.BatchWriteItem", lambda request, **_: sent.append(request)
+        )
+        _call(client).batch_write_item(RequestItems=_request_items())
+    assert "exec-env/AWS_Lambda_python3.13" in sent[0].headers["User-Agent"]

@@ -28,6 +28,7 @@ patches ``BaseClient``), account-ID-based endpoints (the client's regional endpo
 from __future__ import annotations
 
 import json
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -70,7 +71,12 @@ class SignedBatchWriteItem:
         self._url = meta.endpoint_url.rstrip("/") + "/"
         self._operation = meta.service_model.operation_model(OPERATION)
         self._event = f"before-send.{meta.service_model.service_id.hyphenize()}.{OPERATION}"
-        self._user_agent = f"botocore/{botocore.__version__} record-stream-batch-write"
+        # botocore's user agent names the Lambda runtime (exec-env/...), as AWS and the local
+        # cloud's fault rules (they pick the functions' requests by it) expect.
+        exec_env = os.environ.get("AWS_EXECUTION_ENV")
+        self._user_agent = f"botocore/{botocore.__version__} record-stream-batch-write" + (
+            f" exec-env/{exec_env}" if exec_env else ""
+        )
         # As botocore's endpoint builds its session: Nagle off (with it, a request's headers and
         # body go in two segments and the server's delayed ACK adds ~40 ms to every call),
         # keep-alive if configured, proxies from the config or the environment.
