@@ -1,4 +1,4 @@
-"""img/bench-record-processor.png: records/s per batch size, handler vs floor, +/- 10 ms latency."""
+"""img/bench-record-processor.png: wall time and CPU per record, handler vs its baselines."""
 
 from __future__ import annotations
 
@@ -11,49 +11,50 @@ matplotlib.use("Agg")  # files only: no display on CI or a headless machine
 
 import matplotlib.pyplot as plt
 
-MODES = (("loopback", "loopback"), ("latency 10 ms", "10 ms per request (proxy)"))
+VARIANTS = (
+    ("handler", "handler (concurrent)"),
+    ("raw_loop", "raw boto3 loop (sequential)"),
+    ("seed", "seed's batch_writer (sequential)"),
+)
 
 
 def record_processor_plot(rows: list[dict[str, Any]], machine: str, path: Path) -> None:
-    figure, axes = plt.subplots(1, len(MODES), figsize=(11, 4.2), sharey=True)
-    for axis, (mode, title) in zip(axes, MODES, strict=True):
-        mode_rows = sorted((r for r in rows if r["mode"] == mode), key=lambda r: r["size"])
-        sizes = [r["size"] for r in mode_rows]
-        axis.plot(sizes, [r["handler_rps"] for r in mode_rows], "o-", label="handler (8 threads)")
-        axis.plot(sizes, [r["floor_rps"] for r in mode_rows], "s--", label="floor (sequential)")
-        axis.plot(
-            sizes,
-            [r["ceiling_rps"] for r in mode_rows],
-            ":",
-            color="grey",
-            label="moto CPU ceiling",
+    figure, (wall, cpu) = plt.subplots(1, 2, figsize=(11, 4.2))
+    latencies = [row["latency_ms"] for row in rows]
+    labels = [f"{latency:.0f} ms" for latency in latencies]
+    width = 0.8 / len(VARIANTS)
+    for index, (variant, label) in enumerate(VARIANTS):
+        offsets = [position + (index - 1) * width for position in range(len(rows))]
+        wall.bar(offsets, [row["variants"][variant]["seconds"] for row in rows], width, label=label)
+        cpu.bar(offsets, [row["cpu_us"][variant] for row in rows], width, label=label)
+    floors = [(position, row["floor_s"]) for position, row in enumerate(rows) if row["floor_s"]]
+    wall.plot(
+        [position for position, _ in floors],
+        [floor for _, floor in floors],
+        "k_",
+        markersize=22,
+        label=f"network floor, {rows[0]['concurrency']} in flight",
+    )
+    for position, row in enumerate(rows):
+        wall.annotate(
+            f"{row['speedup_vs_seed']:.1f}x",
+            (position - width, row["variants"]["handler"]["seconds"]),
+            textcoords="offset points",
+            xytext=(0, 4),
+            ha="center",
+            fontsize=8,
         )
-        if mode != "loopback":
-            axis.plot(
-                sizes[-1:],
-                [4 * mode_rows[-1]["floor_rps"]],
-                "r_",
-                markersize=18,
-                label="target: 4x floor",
-            )
-        for row in mode_rows:
-            axis.annotate(
-                f"{row['speedup']:.1f}x",
-                (row["size"], row["handler_rps"]),
-                textcoords="offset points",
-                xytext=(0, 7),
-                ha="center",
-                fontsize=8,
-            )
-        axis.set_xscale("log")
-        axis.set_yscale("log")
-        axis.set_xticks(sizes, [f"{size:,}" for size in sizes])
-        axis.set_title(title)
-        axis.set_xlabel("records per invocation (batch size)")
-        axis.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("records/s (median)")
-    axes[-1].legend(loc="lower right", fontsize=8)
-    figure.suptitle(f"Record processor vs raw BatchWriteItem loop, moto server ({machine})")
+    wall.set_yscale("log")
+    wall.set_title("10,000 records: wall time (seed / handler annotated)")
+    wall.set_ylabel("seconds (median)")
+    cpu.set_title("CPU per record (process time, all threads)")
+    cpu.set_ylabel("microseconds")
+    for axis in (wall, cpu):
+        axis.set_xticks(range(len(rows)), labels)
+        axis.set_xlabel("stub DynamoDB latency per request")
+        axis.grid(True, axis="y", which="both", alpha=0.3)
+    wall.legend(loc="upper left", fontsize=7)
+    figure.suptitle(f"Record processor against a CPU-free stub DynamoDB ({machine})")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)

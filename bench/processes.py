@@ -1,7 +1,7 @@
-"""The benchmark's helper processes: a moto server and the latency proxy, each its own process.
+"""The benchmark's helper process: the stub DynamoDB, in its own process.
 
-Separate processes keep moto's request handling, the proxy's forwarding and the code under test
-from sharing one GIL, as they would not share one on AWS.
+A separate process keeps the stub's request handling and the code under test from sharing one
+GIL, as they would not share one on AWS.
 """
 
 from __future__ import annotations
@@ -60,41 +60,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def moto_server() -> Iterator[Service]:
-    """A fresh `python -m moto.server` on a free loopback port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{url}/moto-api/", process)
-        yield Service(url, process.pid)
-    finally:
-        _stop(process)
-
-
-@contextlib.contextmanager
-def latency_proxy(
-    upstream: str, delay_ms: float, answer_batch_writes: bool = False
-) -> Iterator[Service]:
-    """bench.latency_proxy in front of `upstream`."""
+def stub_dynamodb(delay_ms: float) -> Iterator[Service]:
+    """bench.stub_dynamodb: BatchWriteItem answered after `delay_ms`, no CPU to speak of."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "bench.latency_proxy",
-            "--upstream",
-            upstream,
+            "bench.stub_dynamodb",
             "--delay-ms",
             str(delay_ms),
             "--port",
             str(port),
-            *(["--answer-batch-writes"] if answer_batch_writes else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -102,7 +80,7 @@ def latency_proxy(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(f"{url}/__latency_proxy__/stats", process)
+        _wait_http(f"{url}/__stub__/stats", process)
         yield Service(url, process.pid)
     finally:
         _stop(process)

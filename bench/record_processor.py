@@ -1,16 +1,21 @@
-"""Part 1: record-processor throughput against moto, on loopback and behind 10 ms of latency.
+"""Part 1: the record processor against a CPU-free stub DynamoDB, 10,000 records, L = 0/10/50 ms.
 
-For batches of 1, 100, 1,000 and 10,000 records the handler
-(`record_stream.handlers.process_records.lambda_handler`) and the floor (a minimal sequential
-loop of raw BatchWriteItem calls, 25 items each) write the same item shape to the same moto
-server, interleaved in one worker process (bench.record_processor_worker). The worker runs once
-with AWS_ENDPOINT_URL on the moto server and once on bench.latency_proxy (10 ms per request).
+moto spends 6-7 ms of CPU per 25-item BatchWriteItem, which capped every client the previous
+version of this part measured. Here DynamoDB is bench.stub_dynamodb (its own process): it answers
+BatchWriteItem with no UnprocessedItems after a fixed delay L and counts requests and puts. One
+worker process per L (bench.record_processor_worker) runs, interleaved on the same event:
 
-Reported per batch size: records/s (median of the repetitions), DynamoDB requests per record
-(the floor is 1/25), the handler-to-floor speedup, and moto's CPU use during the handler's runs
-(close to 100 % of a core means the moto server, not the handler, is the ceiling).
-Targets (issue 6): speedup >= 4 at 10,000 records under latency; handler >= floor / 1.2 on
-loopback.
+- the handler (`process_records.lambda_handler`, WRITE_CONCURRENCY calls in flight);
+- a raw boto3 loop (sequential `client.batch_write_item`, 25 items, items built beforehand);
+- the seed's pattern (a resource `Table.batch_writer()`, sequential, 2-attribute items).
+
+Reported: records/s, the handler's wall time against its network floor ceil(400 / c) x L, CPU
+microseconds per record (the worker's process time, all threads) and the speedups, all medians
+of per-repetition values measured back to back. A sweep of WRITE_CONCURRENCY at 10 ms then models
+the function at 256 MB, where Lambda gives ~0.145 vCPU (1,769 MB = 1 vCPU): CPU time stretches by
+1 / 0.145; a concurrent writer cannot finish before max(CPU / 0.145, network floor) (a lower bound),
+a sequential loop pays CPU / 0.145 + 400 x L (its CPU and its waits never overlap).
+Targets (issue 16): <= 40 us CPU per record; >= 6x the seed's wall time at 10 ms.
 """
 
 from __future__ import annotations
@@ -27,23 +32,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.processes import LAYER_DIR, REPO, Service, latency_proxy, moto_server
+from bench.processes import LAYER_DIR, REPO, stub_dynamodb
 from bench.stats import markdown_table, median
 
-SIZES = (1, 100, 1_000, 10_000)
-# Invocations per measurement, so even the 1-record batch runs long enough to time reliably.
-INVOCATIONS = {1: 60, 100: 12, 1_000: 3, 10_000: 1}
-# Small batches are cheap and the noisiest (a shared machine's scheduling is a large share of a
-# 5 ms call): give them more repetitions.
-REPETITION_FACTOR = {1: 3, 100: 2, 1_000: 1, 10_000: 1}
-LATENCY_MS = 10.0
+RECORDS = 10_000
+LATENCIES_MS = (0.0, 10.0, 50.0)
+SWEEP_LATENCY_MS = 10.0
+SWEEP_CONCURRENCY = (1, 2, 4, 8, 16)
+LAMBDA_256MB_VCPU = 256 / 1769  # Lambda: 1,769 MB = 1 vCPU, CPU share proportional to memory
+CPU_TARGET_US = 40.0
+SEED_SPEEDUP_TARGET = 6.0
 TABLE = "bench-processed"
-QUEUE = "bench-rejected"
-BATCH_WRITE_TARGET = "DynamoDB_20120810.BatchWriteItem"
-LATENCY_TARGET = 4.0  # handler >= 4x the sequential floor under simulated latency (10k records)
-LOOPBACK_TOLERANCE = 1.2  # handler within 1.2x of the floor on loopback
-LATENCY_MODE = f"latency {LATENCY_MS:.0f} ms"
-NULL_MODE = f"latency {LATENCY_MS:.0f} ms, null DynamoDB (diagnostic)"
+BATCH_WRITE_ITEMS = 25
 
 CLIENT_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
@@ -53,77 +53,26 @@ CLIENT_ENV = {
 }
 
 
-@dataclass(frozen=True)
-class Row:
-    mode: str
-    size: int
-    handler_rps: float
-    floor_rps: float
-    speedup: float  # median of the per-repetition ratios (each pair ran back to back)
-    handler_requests_per_record: float
-    floor_requests_per_record: float
-    moto_cpu_share: float  # moto CPU seconds / wall seconds during the handler's runs
-    moto_cpu_ms_per_request: float
-    proxy_requests: int | None
+def template_write_concurrency() -> int:
+    """RecordProcessorFunction's WRITE_CONCURRENCY in template.yaml: the handler as deployed."""
+    from samtranslator.yaml_helper import yaml_parse  # noqa: PLC0415 - a dev tool, only here
 
-    @property
-    def ceiling_rps(self) -> float:
-        """Records/s if the moto server ran its one GIL flat out and nothing else slowed it."""
-        if self.moto_cpu_ms_per_request <= 0.05:  # the null-DynamoDB diagnostic
-            return math.inf
-        return 1000 / self.moto_cpu_ms_per_request / self.handler_requests_per_record
-
-    @property
-    def target(self) -> str:
-        if self.mode == NULL_MODE:
-            return "-"
-        if self.mode == "loopback":
-            return f">= {1 / LOOPBACK_TOLERANCE:.2f}"
-        return f">= {LATENCY_TARGET:.0f}" if self.size == max(SIZES) else "-"
-
-    @property
-    def meets_target(self) -> bool | None:
-        if self.mode == NULL_MODE:
-            return None
-        if self.mode == "loopback":
-            return self.speedup >= 1 / LOOPBACK_TOLERANCE
-        return self.speedup >= LATENCY_TARGET if self.size == max(SIZES) else None
+    template = yaml_parse((REPO / "template.yaml").read_text(encoding="utf-8"))
+    function = template["Resources"]["RecordProcessorFunction"]["Properties"]
+    return int(function["Environment"]["Variables"]["WRITE_CONCURRENCY"])
 
 
-def _create_resources(endpoint: str) -> str:
-    import boto3  # noqa: PLC0415 - only the orchestrator needs it, and only here
-
-    session = boto3.session.Session(
-        aws_access_key_id=CLIENT_ENV["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CLIENT_ENV["AWS_SECRET_ACCESS_KEY"],
-        region_name=CLIENT_ENV["AWS_DEFAULT_REGION"],
-    )
-    session.client("dynamodb", endpoint_url=endpoint).create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-    )
-    queue_url: str = session.client("sqs", endpoint_url=endpoint).create_queue(QueueName=QUEUE)[
-        "QueueUrl"
-    ]
-    return queue_url
+def network_floor_s(records: int, latency_ms: float, concurrency: int) -> float:
+    """The least wall time c calls in flight need: ceil(calls / c) round trips of L."""
+    return math.ceil(math.ceil(records / BATCH_WRITE_ITEMS) / concurrency) * latency_ms / 1000
 
 
 def _run_worker(
-    endpoint: str,
-    queue_url: str,
-    moto_pid: int,
-    repetitions: int,
+    stub_url: str,
     concurrency: int,
-    proxy: Service | None = None,
-    sizes: tuple[int, ...] = SIZES,
+    repetitions: int,
+    variants: tuple[str, ...],
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     env = {
         **os.environ,
@@ -131,9 +80,9 @@ def _run_worker(
         "PYTHONPATH": os.pathsep.join(
             [str(REPO / "src" / "record_stream"), str(LAYER_DIR), str(REPO)]
         ),
-        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL": stub_url,
         "PROCESSED_TABLE_NAME": TABLE,
-        "REJECTED_RECORDS_QUEUE_URL": queue_url,
+        "REJECTED_RECORDS_QUEUE_URL": f"{stub_url}/123456789012/bench-rejected",  # never called
         "WRITE_CONCURRENCY": str(concurrency),
         # As template.yaml sets them; tracing off as in the local cloud (no X-Ray daemon).
         "POWERTOOLS_SERVICE_NAME": "record-stream",
@@ -149,17 +98,17 @@ def _run_worker(
                 sys.executable,
                 "-m",
                 "bench.record_processor_worker",
-                "--sizes",
-                ",".join(str(size) for size in sizes),
-                "--invocations",
-                ",".join(str(INVOCATIONS[size]) for size in sizes),
+                "--records",
+                str(RECORDS),
                 "--repetitions",
-                ",".join(str(repetitions * REPETITION_FACTOR[size]) for size in sizes),
-                "--moto-pid",
-                str(moto_pid),
+                str(repetitions),
+                "--variants",
+                ",".join(variants),
+                "--stub-url",
+                stub_url,
                 "--out",
                 str(out),
-                *(["--proxy-url", proxy.url, "--proxy-pid", str(proxy.pid)] if proxy else []),
+                *(["--profile", str(profile)] if profile else []),
             ],
             env=env,
             check=True,
@@ -170,133 +119,245 @@ def _run_worker(
         return result
 
 
-def _rows(mode: str, worker: dict[str, Any]) -> list[Row]:
+@dataclass(frozen=True)
+class Variant:
+    """Medians over one worker's repetitions of one variant."""
+
+    seconds: float
+    cpu_us_per_record: float
+    requests_per_record: float
+    items_per_record: float
+
+    @classmethod
+    def of(cls, runs: list[dict[str, Any]]) -> Variant:
+        return cls(
+            seconds=median([run["seconds"] for run in runs]),
+            cpu_us_per_record=median([1e6 * run["cpu_s"] / run["records"] for run in runs]),
+            requests_per_record=sum(run["requests"] for run in runs)
+            / sum(run["records"] for run in runs),
+            items_per_record=sum(run["items"] for run in runs)
+            / sum(run["records"] for run in runs),
+        )
+
+    @property
+    def records_per_s(self) -> float:
+        return RECORDS / self.seconds
+
+    def modelled_256mb_s(self, latency_ms: float, concurrency: int | None) -> float:
+        """Wall time at 0.145 vCPU: see the module docstring (None: a sequential loop)."""
+        cpu_s = self.cpu_us_per_record * RECORDS / 1e6 / LAMBDA_256MB_VCPU
+        if concurrency is None:
+            return cpu_s + network_floor_s(RECORDS, latency_ms, 1)
+        return max(cpu_s, network_floor_s(RECORDS, latency_ms, concurrency))
+
+
+def _ratio(runs: list[dict[str, Any]], over: str, under: str) -> float:
+    """Median of per-repetition wall-time ratios over/under (the pair ran back to back)."""
+    seconds = {(run["variant"], run["repetition"]): run["seconds"] for run in runs}
+    return median(
+        [
+            seconds[(over, repetition)] / seconds[(under, repetition)]
+            for variant, repetition in seconds
+            if variant == under and (over, repetition) in seconds
+        ]
+    )
+
+
+def _variants(runs: list[dict[str, Any]]) -> dict[str, Variant]:
+    names = sorted({run["variant"] for run in runs})
+    return {name: Variant.of([run for run in runs if run["variant"] == name]) for name in names}
+
+
+def latency_rows(workers: dict[float, dict[str, Any]], concurrency: int) -> list[dict[str, Any]]:
     rows = []
-    for size in sorted({run["size"] for run in worker["runs"]}):
-        runs = [run for run in worker["runs"] if run["size"] == size]
-
-        def rps(variant: str, runs: list[dict[str, Any]] = runs) -> float:
-            return median(
-                [
-                    run["size"] * run["invocations"] / run["seconds"]
-                    for run in runs
-                    if run["variant"] == variant
-                ]
-            )
-
-        handler_runs = [run for run in runs if run["variant"] == "handler"]
-        floor_runs = [run for run in runs if run["variant"] == "floor"]
-        records = sum(run["size"] * run["invocations"] for run in handler_runs)
-        floor_seconds = {run["repetition"]: run["seconds"] for run in floor_runs}
+    for latency_ms, worker in workers.items():
+        variants = _variants(worker["runs"])
+        handler = variants["handler"]
+        floor_s = network_floor_s(RECORDS, latency_ms, concurrency)
         rows.append(
-            Row(
-                mode=mode,
-                size=size,
-                handler_rps=rps("handler"),
-                floor_rps=rps("floor"),
-                speedup=median(
-                    [floor_seconds[run["repetition"]] / run["seconds"] for run in handler_runs]
-                ),
-                handler_requests_per_record=sum(r["requests"] for r in handler_runs) / records,
-                floor_requests_per_record=sum(r["requests"] for r in floor_runs) / records,
-                moto_cpu_share=sum(r["moto_cpu_s"] for r in handler_runs)
-                / sum(r["seconds"] for r in handler_runs),
-                moto_cpu_ms_per_request=1000
-                * sum(r["moto_cpu_s"] for r in handler_runs)
-                / max(1, sum(r["requests"] for r in handler_runs)),
-                proxy_requests=(worker["proxy_counts"] or {}).get(BATCH_WRITE_TARGET),
-            )
+            {
+                "latency_ms": latency_ms,
+                "concurrency": concurrency,
+                "variants": {name: variant.__dict__ for name, variant in variants.items()},
+                "handler_rps": handler.records_per_s,
+                "handler_s": handler.seconds,
+                "floor_s": floor_s,
+                "handler_over_floor": handler.seconds / floor_s if floor_s else math.nan,
+                "speedup_vs_seed": _ratio(worker["runs"], "seed", "handler"),
+                "speedup_vs_raw_loop": _ratio(worker["runs"], "raw_loop", "handler"),
+                "cpu_us": {name: v.cpu_us_per_record for name, v in variants.items()},
+                "requests_per_record": handler.requests_per_record,
+                "items_per_record": handler.items_per_record,
+                "modelled_256mb_speedup_vs_seed": variants["seed"].modelled_256mb_s(
+                    latency_ms, None
+                )
+                / handler.modelled_256mb_s(latency_ms, concurrency),
+            }
         )
     return rows
 
 
-def run(repetitions: int = 3, concurrency: int = 8, diagnostic: bool = True) -> dict[str, Any]:
-    """Both modes against one moto server; returns rows and worker facts for latest.json.
+def hidden_latency_ms(cpu_us_per_record: float, concurrency: int) -> float:
+    """The largest L that c requests in flight hide at 256 MB: while one request's CPU runs
+    (25 records, stretched by 1 / 0.145), the other c - 1 wait on the network."""
+    request_cpu_ms = BATCH_WRITE_ITEMS * cpu_us_per_record / 1000 / LAMBDA_256MB_VCPU
+    return (concurrency - 1) * request_cpu_ms
 
-    `diagnostic` adds the 10,000-record run against the null DynamoDB (the proxy answers
-    BatchWriteItem itself): what the handler reaches when the server costs nothing.
-    """
+
+def sweep_rows(workers: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for concurrency, worker in workers.items():
+        handler = _variants(worker["runs"])["handler"]
+        rows.append(
+            {
+                "concurrency": concurrency,
+                "handler_s": handler.seconds,
+                "cpu_us": handler.cpu_us_per_record,
+                "floor_s": network_floor_s(RECORDS, SWEEP_LATENCY_MS, concurrency),
+                "modelled_256mb_s": handler.modelled_256mb_s(SWEEP_LATENCY_MS, concurrency),
+                "modelled_256mb_s_at_50ms": handler.modelled_256mb_s(50.0, concurrency),
+                "hidden_latency_256mb_ms": hidden_latency_ms(
+                    handler.cpu_us_per_record, concurrency
+                ),
+            }
+        )
+    return rows
+
+
+def run(
+    repetitions: int = 3,
+    concurrency: int | None = None,
+    sweep: tuple[int, ...] = SWEEP_CONCURRENCY,
+    profile: Path | None = None,
+) -> dict[str, Any]:
+    """`concurrency`: WRITE_CONCURRENCY for the latency rows; None takes template.yaml's."""
     started = time.monotonic()
-    results: dict[str, Any] = {"rows": [], "workers": {}}
-    with moto_server() as moto:
-        queue_url = _create_resources(moto.url)
-        loopback = _run_worker(moto.url, queue_url, moto.pid, repetitions, concurrency)
-        results["workers"]["loopback"] = loopback
-        rows = _rows("loopback", loopback)
-        with latency_proxy(moto.url, LATENCY_MS) as proxy:
-            delayed = _run_worker(proxy.url, queue_url, moto.pid, repetitions, concurrency, proxy)
-        results["workers"][LATENCY_MODE] = delayed
-        rows += _rows(LATENCY_MODE, delayed)
-        # What the proxy saw must equal what the botocore hooks counted: the request counts
-        # do not depend on the client's own bookkeeping.
-        results["proxy_check"] = {
-            "proxy": (delayed["proxy_counts"] or {}).get(BATCH_WRITE_TARGET, 0),
-            "hooked": sum(run["requests"] for run in delayed["runs"]),
-        }
-        if diagnostic:
-            with latency_proxy(moto.url, LATENCY_MS, answer_batch_writes=True) as proxy:
-                null = _run_worker(
-                    proxy.url, queue_url, moto.pid, 1, concurrency, proxy, sizes=(max(SIZES),)
-                )
-            results["workers"][NULL_MODE] = null
-            rows += _rows(NULL_MODE, null)
-    results["rows"] = [{**row.__dict__, "ceiling_rps": row.ceiling_rps} for row in rows]
-    results["seconds"] = time.monotonic() - started
-    results["table"] = table(rows)
-    results["concurrency"] = concurrency
-    return results
+    concurrency = concurrency or template_write_concurrency()
+    workers: dict[float, dict[str, Any]] = {}
+    for latency_ms in LATENCIES_MS:
+        with stub_dynamodb(latency_ms) as stub:
+            # 400 sequential round trips of 50 ms are 20 s per baseline run: fewer of those.
+            reps = repetitions if latency_ms < 50 else max(1, repetitions - 1)
+            workers[latency_ms] = _run_worker(
+                stub.url,
+                concurrency,
+                reps,
+                ("handler", "raw_loop", "seed"),
+                profile if latency_ms == SWEEP_LATENCY_MS else None,
+            )
+    sweep_workers: dict[int, dict[str, Any]] = {}
+    with stub_dynamodb(SWEEP_LATENCY_MS) as stub:
+        for width in sweep:
+            sweep_workers[width] = _run_worker(stub.url, width, repetitions, ("handler",))
+    rows = latency_rows(workers, concurrency)
+    sweep_table = sweep_rows(sweep_workers)
+    return {
+        "rows": rows,
+        "sweep": sweep_table,
+        "concurrency": concurrency,
+        "records": RECORDS,
+        "workers": {str(k): v for k, v in workers.items()},
+        "sweep_workers": {str(k): v for k, v in sweep_workers.items()},
+        "seconds": time.monotonic() - started,
+        "table": table(rows) + "\n\n" + sweep_markdown(sweep_table),
+    }
 
 
-def table(rows: list[Row]) -> str:
+def _mark(met: bool) -> str:
+    return "yes" if met else "**no**"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
     body = []
     for row in rows:
-        met = {True: "yes", False: "**no**", None: ""}[row.meets_target]
-        ceiling = row.ceiling_rps / row.floor_rps
+        cpu = row["cpu_us"]
+        variants = row["variants"]
         body.append(
             [
-                row.mode,
-                f"{row.size:,}",
-                f"{row.handler_rps:,.0f}",
-                f"{row.floor_rps:,.0f}",
-                f"**{row.speedup:.2f}x**",
-                f"{row.target} {met}".strip(),
-                f"{row.handler_requests_per_record:.3f}",
-                f"{math.ceil(row.size / 25) / row.size:.3f}",
-                "-" if math.isinf(ceiling) else f"{row.moto_cpu_ms_per_request:.1f}",
-                "-" if math.isinf(ceiling) else f"{ceiling:.2f}x",
+                f"{row['latency_ms']:.0f} ms",
+                f"{row['handler_rps']:,.0f}",
+                f"{row['handler_s']:.2f} s",
+                f"{row['floor_s']:.2f} s",
+                "-"
+                if math.isnan(row["handler_over_floor"])
+                else f"{row['handler_over_floor']:.2f}x",
+                f"{variants['raw_loop']['seconds']:.2f} s",
+                f"{variants['seed']['seconds']:.2f} s",
+                f"**{row['speedup_vs_seed']:.2f}x**"
+                + (
+                    f" ({_mark(row['speedup_vs_seed'] >= SEED_SPEEDUP_TARGET)})"
+                    if row["latency_ms"] == SWEEP_LATENCY_MS
+                    else ""
+                ),
+                f"{row['speedup_vs_raw_loop']:.2f}x",
+                f"**{cpu['handler']:.0f}** ({_mark(cpu['handler'] <= CPU_TARGET_US)})",
+                f"{cpu['raw_loop']:.0f}",
+                f"{cpu['seed']:.0f}",
+                f"{cpu['handler'] / cpu['raw_loop']:.2f}x",
+                f"{row['modelled_256mb_speedup_vs_seed']:.2f}x",
+                f"{row['requests_per_record']:.3f}",
             ]
         )
     return markdown_table(
         [
-            "network",
-            "batch",
+            "latency L",
             "handler rec/s",
-            "floor rec/s",
-            "handler / floor",
-            "target",
-            "DynamoDB req/record",
-            "floor req/record",
-            "moto CPU ms/req",
-            "moto-bound ceiling / floor",
+            "handler wall",
+            f"floor ceil(400/{rows[0]['concurrency']})*L",
+            "wall / floor",
+            "raw loop wall",
+            "seed wall",
+            f"seed / handler (>= {SEED_SPEEDUP_TARGET:.0f}x at 10 ms)",
+            "raw loop / handler",
+            f"handler CPU us/rec (<= {CPU_TARGET_US:.0f})",
+            "raw loop CPU us/rec",
+            "seed CPU us/rec",
+            "handler CPU / raw loop CPU",
+            "seed / handler at 256 MB (model)",
+            "requests/record",
         ],
         body,
     )
 
 
+def sweep_markdown(rows: list[dict[str, Any]]) -> str:
+    return markdown_table(
+        [
+            "WRITE_CONCURRENCY",
+            "wall at 10 ms (1 vCPU)",
+            "CPU us/record",
+            "network floor at 10 ms",
+            "256 MB model at 10 ms",
+            "256 MB model at 50 ms",
+            "latency hidden at 256 MB",
+        ],
+        [
+            [
+                row["concurrency"],
+                f"{row['handler_s']:.2f} s",
+                f"{row['cpu_us']:.0f}",
+                f"{row['floor_s']:.2f} s",
+                f"{row['modelled_256mb_s']:.2f} s",
+                f"{row['modelled_256mb_s_at_50ms']:.2f} s",
+                f"<= {row['hidden_latency_256mb_ms']:.0f} ms",
+            ]
+            for row in rows
+        ],
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description="record-processor throughput vs the floor")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=8, help="WRITE_CONCURRENCY")
+    parser.add_argument("--concurrency", type=int, help="WRITE_CONCURRENCY (template's)")
+    parser.add_argument(
+        "--sweep", default=",".join(map(str, SWEEP_CONCURRENCY)), help="'' to skip the sweep"
+    )
+    parser.add_argument("--profile", type=Path, help="cProfile of the handler at 10 ms (pstats)")
     args = parser.parse_args()
-    results = run(args.repetitions, args.concurrency)
+    sweep = tuple(int(c) for c in args.sweep.split(",") if c)
+    results = run(args.repetitions, args.concurrency, sweep, args.profile)
     print(results["table"])
-    print(json.dumps(results["proxy_check"]))
-    for mode, worker in results["workers"].items():
-        print(
-            f"{mode}: handler import {worker['handler_import_s'] * 1000:.0f} ms, "
-            f"first invoke {worker['first_invoke_s'] * 1000:.0f} ms, "
-            f"second {worker['second_invoke_s'] * 1000:.1f} ms"
-        )
     print(f"took {results['seconds']:.0f} s")
 
 

@@ -43,38 +43,48 @@ class SleepLog:
         self.delays.append(seconds)
 
 
-def _writer(aws: RecordStreamAws, sleep: SleepLog, **settings: Any) -> BatchWriter:
+@pytest.fixture
+def client(handler_dynamodb_client: Any) -> Any:
+    """The writer's production client (dal.clients), on moto."""
+    return handler_dynamodb_client
+
+
+def _writer(client: Any, sleep: SleepLog, **settings: Any) -> BatchWriter:
     return BatchWriter(
-        aws.dynamodb, PROCESSED_TABLE, WriteSettings(**settings), sleep=sleep, jitter=lambda: 1.0
+        client, PROCESSED_TABLE, WriteSettings(**settings), sleep=sleep, jitter=lambda: 1.0
     )
 
 
 @pytest.mark.parametrize(("count", "calls"), [(0, 0), (1, 1), (25, 1), (26, 2), (1000, 40)])
-def test_writes_everything_in_chunks_of_25(aws: RecordStreamAws, count: int, calls: int) -> None:
-    with observe_calls(aws.dynamodb, "dynamodb.BatchWriteItem") as log:
-        result = _writer(aws, SleepLog()).write(_items(count))
+def test_writes_everything_in_chunks_of_25(
+    aws: RecordStreamAws, client: Any, count: int, calls: int
+) -> None:
+    with observe_calls(client, "dynamodb.BatchWriteItem") as log:
+        result = _writer(client, SleepLog()).write(_items(count))
     assert (result.written, result.retried, result.failed_keys) == (count, 0, set())
     assert log.calls == calls
     assert len(aws.items()) == count
 
 
-def test_chunks_are_written_concurrently_within_the_bound(aws: RecordStreamAws) -> None:
+def test_chunks_are_written_concurrently_within_the_bound(
+    aws: RecordStreamAws, client: Any
+) -> None:
     # 20 ms per call makes overlap observable; 40 calls on 4 workers must overlap, never past 4.
-    with observe_calls(aws.dynamodb, "dynamodb.BatchWriteItem", latency_s=0.02) as log:
-        result = _writer(aws, SleepLog(), concurrency=4).write(_items(1000))
+    with observe_calls(client, "dynamodb.BatchWriteItem", latency_s=0.02) as log:
+        result = _writer(client, SleepLog(), concurrency=4).write(_items(1000))
     assert result.written == 1000
     assert 1 < log.max_in_flight <= 4
 
 
-def test_unprocessed_items_are_retried_until_written(aws: RecordStreamAws) -> None:
+def test_unprocessed_items_are_retried_until_written(aws: RecordStreamAws, client: Any) -> None:
     sleep = SleepLog()
     # Every odd item is left unprocessed on its first two attempts.
     with hold_back_items(
-        aws.dynamodb,
+        client,
         PROCESSED_TABLE,
         lambda item, attempt: int(item["n"]["N"]) % 2 == 1 and attempt <= 2,
     ):
-        result = _writer(aws, sleep, backoff_base_ms=10, backoff_cap_ms=15).write(_items(50))
+        result = _writer(client, sleep, backoff_base_ms=10, backoff_cap_ms=15).write(_items(50))
     assert result.failed_keys == set()
     assert result.written == 50
     assert result.retried == 25 * 2
@@ -83,12 +93,12 @@ def test_unprocessed_items_are_retried_until_written(aws: RecordStreamAws) -> No
     assert sorted(sleep.delays) == [0.01, 0.01, 0.015, 0.015]
 
 
-def test_retries_are_bounded_and_the_rest_is_written(aws: RecordStreamAws) -> None:
+def test_retries_are_bounded_and_the_rest_is_written(aws: RecordStreamAws, client: Any) -> None:
     stuck = {"00003", "00030"}
     with hold_back_items(
-        aws.dynamodb, PROCESSED_TABLE, lambda item, attempt: item["SK"]["S"] in stuck
+        client, PROCESSED_TABLE, lambda item, attempt: item["SK"]["S"] in stuck
     ) as log:
-        result = _writer(aws, SleepLog(), max_attempts=3).write(_items(60))
+        result = _writer(client, SleepLog(), max_attempts=3).write(_items(60))
     assert result.failed_keys == {("b", "00003"), ("b", "00030")}
     assert result.written == 58
     assert result.retried == 2 * 2
@@ -97,42 +107,42 @@ def test_retries_are_bounded_and_the_rest_is_written(aws: RecordStreamAws) -> No
     assert set(aws.items()) == set(_items(60)) - result.failed_keys
 
 
-def test_a_client_error_fails_only_its_chunk(aws: RecordStreamAws) -> None:
+def test_a_client_error_fails_only_its_chunk(aws: RecordStreamAws, client: Any) -> None:
     def chunk_with_key_00030(params: dict[str, Any]) -> bool:
         puts = params["RequestItems"][PROCESSED_TABLE]
         return any(p["PutRequest"]["Item"]["SK"]["S"] == "00030" for p in puts)
 
     with fail_calls(
-        aws.dynamodb,
+        client,
         "dynamodb.BatchWriteItem",
         "ProvisionedThroughputExceededException",
         chunk_with_key_00030,
     ):
-        result = _writer(aws, SleepLog()).write(_items(60))
+        result = _writer(client, SleepLog()).write(_items(60))
     assert result.failed_keys == {("b", f"{i:05d}") for i in range(25, 50)}
     assert result.written == 35
     assert len(aws.items()) == 35
 
 
-def test_rewriting_is_idempotent(aws: RecordStreamAws) -> None:
-    writer = _writer(aws, SleepLog())
+def test_rewriting_is_idempotent(aws: RecordStreamAws, client: Any) -> None:
+    writer = _writer(client, SleepLog())
     writer.write(_items(30))
     first = aws.items()
     writer.write(_items(30))
     assert aws.items() == first
 
 
-def test_no_retry_starts_within_the_time_margin(aws: RecordStreamAws) -> None:
+def test_no_retry_starts_within_the_time_margin(aws: RecordStreamAws, client: Any) -> None:
     clock = Clock(left_s=7.0)
     writer = BatchWriter(
-        aws.dynamodb,
+        client,
         PROCESSED_TABLE,
         WriteSettings(backoff_base_ms=2000, backoff_cap_ms=4000, retry_time_margin_ms=3000),
         sleep=clock.sleep,
         jitter=lambda: 1.0,
     )
     odd = lambda item, attempt: int(item["n"]["N"]) % 2 == 1  # noqa: E731 - always held back
-    with hold_back_items(aws.dynamodb, PROCESSED_TABLE, odd) as log:
+    with hold_back_items(client, PROCESSED_TABLE, odd) as log:
         result = writer.write(_items(20), time_left=clock.time_left)
     # Attempt 1, sleep 2 s (5 s left > 3 s margin), attempt 2; then a 4 s backoff would leave
     # 1 s: no third attempt, the odd items are reported (6 attempts without the deadline).
@@ -143,13 +153,13 @@ def test_no_retry_starts_within_the_time_margin(aws: RecordStreamAws) -> None:
     assert result.retried == 10
 
 
-def test_first_attempts_go_even_with_no_time_left(aws: RecordStreamAws) -> None:
+def test_first_attempts_go_even_with_no_time_left(aws: RecordStreamAws, client: Any) -> None:
     # Progress whatever the margin: every chunk is sent once; only retries are skipped.
     sleep = SleepLog()
     with hold_back_items(
-        aws.dynamodb, PROCESSED_TABLE, lambda item, attempt: item["SK"]["S"] == "00007"
+        client, PROCESSED_TABLE, lambda item, attempt: item["SK"]["S"] == "00007"
     ) as log:
-        result = _writer(aws, sleep).write(_items(60), time_left=lambda: 0.0)
+        result = _writer(client, sleep).write(_items(60), time_left=lambda: 0.0)
     assert log.calls == 3
     assert sleep.delays == []
     assert result.failed_keys == {("b", "00007")}

@@ -8,10 +8,12 @@ standard AWS_ENDPOINT_URL* variables, which is how the local cloud points the co
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+
+    from record_stream.dal.batch_write_call import SignedBatchWriteItem
 
 
 class DynamoDBBatchWriteClient(Protocol):
@@ -36,12 +38,18 @@ def _config(max_pool_connections: int) -> Any:
 
 
 @cache
-def dynamodb_client(max_pool_connections: int = 10) -> DynamoDBBatchWriteClient:
-    """One client per pool size; the pool must fit the writer's threads (default pool is 10)."""
+def dynamodb_client(max_pool_connections: int = 10) -> SignedBatchWriteItem:
+    """BatchWriteItem through the boto3 client's endpoint, credentials, retry config and event
+    hooks, without its per-call CPU (see dal/batch_write_call.py); one per pool size, which must
+    fit the writer's threads (botocore's default pool is 10)."""
     import boto3  # noqa: PLC0415 - lazy: see module docstring
 
-    client = boto3.client("dynamodb", config=_config(max(10, max_pool_connections)))
-    return cast("DynamoDBBatchWriteClient", client)
+    from record_stream.dal.batch_write_call import SignedBatchWriteItem  # noqa: PLC0415
+
+    pool = max(10, max_pool_connections)
+    session = boto3.session.Session()
+    client = session.client("dynamodb", config=_config(pool))
+    return SignedBatchWriteItem(client, session.get_credentials(), pool)
 
 
 @cache
