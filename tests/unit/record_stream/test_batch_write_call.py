@@ -14,8 +14,8 @@ from botocore.serialize import create_serializer
 
 from record_stream.dal.batch_write_call import SignedBatchWriteItem
 from record_stream.dal.clients import _config
+from tests.unit.record_stream.moto_resources import PROCESSED_TABLE, RecordStreamAws
 from tests.unit.record_stream.stream_faults import fail_calls, hold_back_items, observe_calls
-from tests.unit.record_stream.support import PROCESSED_TABLE, RecordStreamAws
 
 # Strings that JSON escapes: quotes, backslashes, control characters, non-ASCII, astral plane.
 AWKWARD = ["plain", 'quote " back \\ slash', "tab\tnew\nline\x00", "émoji 🧪 中文", "</script>"]
