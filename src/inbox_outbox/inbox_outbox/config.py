@@ -65,7 +65,8 @@ class ProcessInputConfig:
 
     @classmethod
     def from_env(cls) -> ProcessInputConfig:
-        # The backoff knobs are optional (not in the template). With the defaults, a message that
+        # The backoff knobs are optional (the template sets the base from its parameter
+        # InboxRetryBackoffBaseSeconds, default 5). With the defaults, a message that
         # keeps failing transiently waits 5 + 10 + 20 + 40 + 80 s over its 5 receives
         # (maxReceiveCount) before the DLQ: 2.6 min, not the 15 min of the queue's 180 s timeout.
         base_s = _int_in_range(
