@@ -77,7 +77,7 @@ integration: venv  ## integration suite against a freshly started local cloud
 # a scenario running past the faulthandler timeout dumps every thread's stack (how the moto race
 # behind one 40-minute CI hang would have shown itself), and `timeout` ends the run.
 RELIABILITY = $(BIN)/pytest -q -p no:logging -o faulthandler_timeout=240 tests/reliability -s
-reliability: venv  ## fault-injection scenarios on an in-process local cloud (~3 min)
+reliability: venv  ## fault-injection scenarios on an in-process local cloud (~2 min)
 	timeout 900 $(RELIABILITY)
 
 soak: venv  ## the same scenarios at soak size (5000 records, 500 messages, 60 s API load; ~7 min)

@@ -73,6 +73,12 @@ def moto_compatible_body(body: dict[str, Any], account_id: str) -> dict[str, Any
     return copy
 
 
+def _environment_strings(variables: dict[str, Any]) -> dict[str, str]:
+    """Lambda environment values are strings: CloudFormation makes a Ref to a Number parameter
+    "5", where moto keeps the number (which a worker's environment cannot hold)."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in variables.items()}
+
+
 def _function_spec(
     lambda_client: Any, logical_id: str, function_name: str, code: PackagedCode
 ) -> FunctionSpec:
@@ -88,7 +94,7 @@ def _function_spec(
         runtime=config.get("Runtime", ""),
         timeout_s=int(config.get("Timeout", 3)),
         memory_mb=int(config.get("MemorySize", 128)),
-        environment=dict((config.get("Environment") or {}).get("Variables") or {}),
+        environment=_environment_strings((config.get("Environment") or {}).get("Variables") or {}),
         reserved_concurrency=int(reserved) if reserved is not None else None,
     )
 

@@ -115,6 +115,22 @@ def test_function_specs_carry_resolved_environment(stack: DeployedStack) -> None
     assert spec.environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
 
 
+def test_environment_values_are_strings_as_cloudformation_makes_them(
+    stack: DeployedStack,
+) -> None:
+    # A Ref to a Number parameter is a string in CloudFormation ("5"); moto resolves it to 5.
+    process_input = next(
+        s for s in stack.functions.values() if s.logical_id == "ProcessInputQueueFunction"
+    )
+
+    assert process_input.environment["RETRY_BACKOFF_BASE_SECONDS"] == "5"
+    assert all(
+        isinstance(value, str)
+        for spec in stack.functions.values()
+        for value in spec.environment.values()
+    )
+
+
 def test_rest_api_is_imported_with_its_stage(
     stack: DeployedStack, local_server: LocalCloudServer
 ) -> None:

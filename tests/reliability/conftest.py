@@ -4,7 +4,10 @@ Started in-process so the scenarios can reach the worker pools (to SIGKILL a wor
 cloud's log stream (function output). RecordProcessorFunction's timeout is lowered for the session
 (``RELIABILITY_FUNCTION_TIMEOUT``, default 10 s) so the timeout scenario costs seconds, not
 minutes; the default scenarios' invokes take well under it (measured: about 1-3 s for a
-1,000-record batch with faults).
+1,000-record batch with faults). The inbox's transient-failure backoff starts at
+``RELIABILITY_RETRY_BACKOFF_BASE`` (default 1 s; production 5 s, template parameter
+InboxRetryBackoffBaseSeconds) so a retried message does not wait out the production 5 + 10 + 20 s;
+it still doubles with each receive and the DLQ still follows the fifth.
 
 Sizes: ``SOAK_RECORDS`` (default 1000) records per record-stream scenario, ``SOAK_MESSAGES``
 (default 100) inbox messages; ``make soak`` runs with 5000/500. ``FAULT_SEED`` seeds the faults.
@@ -44,6 +47,7 @@ class Sizes:
     records: int
     messages: int
     function_timeout_s: int
+    retry_backoff_base_s: int
     seed: int
 
 
@@ -53,6 +57,7 @@ def sizes() -> Sizes:
         records=int(os.environ.get("SOAK_RECORDS", "1000")),
         messages=int(os.environ.get("SOAK_MESSAGES", "100")),
         function_timeout_s=int(os.environ.get("RELIABILITY_FUNCTION_TIMEOUT", "10")),
+        retry_backoff_base_s=int(os.environ.get("RELIABILITY_RETRY_BACKOFF_BASE", "1")),
         seed=int(os.environ.get("FAULT_SEED", "7")),
     )
 
@@ -96,7 +101,11 @@ def cloud(aws_env: None, log_capture: LogCapture, sizes: Sizes) -> Iterator[Loca
             template=REPO_ROOT / "template.yaml",
             stack_name=STACK_NAME,
             region=REGION,
-            parameter_overrides=("DeployTestResources=true", "LogLevel=INFO"),
+            parameter_overrides=(
+                "DeployTestResources=true",
+                "LogLevel=INFO",
+                f"InboxRetryBackoffBaseSeconds={sizes.retry_backoff_base_s}",
+            ),
             fault_seed=sizes.seed,
             function_timeouts={"RecordProcessorFunction": sizes.function_timeout_s},
         )

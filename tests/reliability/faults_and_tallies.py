@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,20 +182,38 @@ def drain_queue(
     return messages
 
 
+def stream_positions(streams: Any, stream_arn: str) -> dict[str, str]:
+    """A LATEST iterator per shard of a DynamoDB stream: read later, it yields only the events
+    written after this call (an iterator lives 15 minutes, longer than any scenario)."""
+    shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    return {
+        shard["ShardId"]: streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+        )["ShardIterator"]
+        for shard in shards
+    }
+
+
 def stream_event_names(
-    streams: Any, stream_arn: str, batch: str, max_pages: int = 10_000
+    streams: Any,
+    stream_arn: str,
+    batch: str,
+    since: Mapping[str, str] | None = None,
+    max_pages: int = 10_000,
 ) -> Counter[tuple[str, str]]:
     """(id, eventName) counts of ``batch``'s items in the processed table's DynamoDB stream.
 
     More than one INSERT for an id would be a duplicate item; MODIFYs are re-writes of the same
     item by a retried invoke (allowed: delivery is at least once, writes are idempotent).
     Sequence numbers must grow page after page: a stream that hands back what it already gave
-    fails here instead of being read forever (moto did, under concurrent writes).
+    fails here instead of being read forever (moto did, under concurrent writes). ``since``
+    (``stream_positions`` taken before the batch was sent) starts each shard there instead of at
+    its trim horizon; a shard it does not know is read whole.
     """
     counts: Counter[tuple[str, str]] = Counter()
     shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
     for shard in shards:
-        iterator = streams.get_shard_iterator(
+        iterator = (since or {}).get(shard["ShardId"]) or streams.get_shard_iterator(
             StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
         last = -1

@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 import pytest
+from boto3.dynamodb.conditions import Attr, Key
 
 from localcloud.cloud import LocalCloud
 from record_stream.settings import DEFAULT_WRITE_MAX_ATTEMPTS
@@ -343,6 +344,23 @@ class _Producer(threading.Thread):
             self.error = error
 
 
+def _arrived_after_count(flow: RecordFlow, batch: str, arrived_after_ms: int) -> int:
+    """How many of the batch's written items arrived in Kinesis after ``arrived_after_ms``."""
+    count = 0
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(batch),
+        "FilterExpression": Attr("arrival_ms").gt(arrived_after_ms),
+        "ConsistentRead": True,
+        "Select": "COUNT",
+    }
+    while True:
+        page = flow.processed.query(**kwargs)
+        count += int(page["Count"])
+        if "LastEvaluatedKey" not in page:
+            return count
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def test_e_poison_record_never_stalls_its_shard(
     cloud: LocalCloud,
     flow: RecordFlow,
@@ -380,7 +398,16 @@ def test_e_poison_record_never_stalls_its_shard(
             timeout_s=120,
         )
         discarded_at_ms = time.time_ns() // 1_000_000
-        time.sleep(3)  # the flow goes on after the discard, the fault still in force
+        # The flow goes on after the discard, the fault still in force: until a record that
+        # arrived after it is written (what the scenario asserts), not for a fixed while.
+        wait_until(
+            lambda: _arrived_after_count(flow, batch, discarded_at_ms),
+            bool,
+            description="a record sent after the discard written",
+            timeout_s=60,
+            interval_s=0.2,
+            max_interval_s=1.0,
+        )
     finally:
         producer.stop.set()
         producer.join(10)

@@ -25,7 +25,7 @@ from stackclient.http import SignedApi
 from stackclient.outbox import OutboxReader
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
-from stackclient.streams import batch_items
+from stackclient.streams import batch_count
 from tests.reliability.conftest import Sizes
 from tests.reliability.faults_and_tallies import (
     FaultControl,
@@ -148,13 +148,11 @@ def scenario_b(
         for m in drain_queue(sqs, stack.output("InputQueueDLQUrl"), quiet_s=1.0)
     } & set(message_ids)
     table = clients["dynamodb"].Table(stack.output("ProcessedRecordsTableName"))
-    valid_written = len(
-        wait_until(
-            lambda: batch_items(table, batch),
-            lambda items: len(items) >= len(records) - len(invalid),
-            description="valid records written",
-            timeout_s=timeout_s,
-        )
+    valid_written = wait_until(
+        lambda: batch_count(table, batch),
+        lambda count: count >= len(records) - len(invalid),
+        description="valid records written",
+        timeout_s=timeout_s,
     )
     seconds = time.monotonic() - started
     rules = faults.rules()
@@ -175,6 +173,7 @@ def scenario_b(
             f"rejected-records queue ({sum(rejected.values()) - len(rejected)} re-sent, "
             "allowed: at least once)",
             f"valid records alongside: {len(records) - len(invalid)} sent, {valid_written} written",
+            f"inbox retry backoff from {sizes.retry_backoff_base_s} s (doubling per receive)",
         ],
         seconds=seconds,
     )
