@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from inbox_outbox.models import InboxMessage
 from localcloud.apigw.java_regex import java_find, to_python
 from localcloud.apigw.validation import ApiGatewayValidator, body_errors
-from tests.localcloud.apigw.apigw_support import (
+from tests.apigw.apigw_support import (
     Deployed,
     inbox_outbox_definition,
     send,

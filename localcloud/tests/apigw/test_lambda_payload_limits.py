@@ -13,7 +13,7 @@ from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from localcloud.functions.invoker import LocalInvoker
 from localcloud.functions.limits import RESPONSE_BYTES
 from localcloud.specs import FunctionSpec, RestApiSpec
-from tests.localcloud.apigw.apigw_support import (
+from tests.apigw.apigw_support import (
     ECHO_FUNCTION,
     REGION,
     STAGE,
@@ -21,7 +21,7 @@ from tests.localcloud.apigw.apigw_support import (
     inbox_outbox_definition,
     send,
 )
-from tests.localcloud.conftest import FUNCTIONS_UNDER_TEST
+from tests.conftest import FUNCTIONS_UNDER_TEST
 
 # The proxy response around the body: {"statusCode": 200, "body": "..."}.
 _ENVELOPE = len('{"statusCode": 200, "body": ""}')

@@ -15,7 +15,7 @@ from localcloud.apigw.front import ApiFront
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from localcloud.server import LocalCloudServer
 from localcloud.specs import RestApiSpec
-from tests.localcloud.apigw.apigw_support import (
+from tests.apigw.apigw_support import (
     QUEUE_NAME,
     REGION,
     STAGE,

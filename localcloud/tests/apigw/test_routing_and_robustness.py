@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from localcloud.specs import InvokeResult
-from tests.localcloud.apigw.apigw_support import STAGE, Deployed, send, take_messages
+from tests.apigw.apigw_support import STAGE, Deployed, send, take_messages
 
 
 def _raw_http(url: str, request_head: str, body: bytes = b"") -> bytes:

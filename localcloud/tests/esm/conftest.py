@@ -10,7 +10,7 @@ from moto.server import ThreadedMotoServer
 
 from localcloud.esm.supervisor import EventSourceMappingSupervisor
 from localcloud.specs import EventSourceMappingSpec, Invoker
-from tests.localcloud.esm.esm_support import FAST, Cloud
+from tests.esm.esm_support import FAST, Cloud
 
 REGION = "us-east-1"
 

@@ -15,6 +15,8 @@ import pytest
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# `python -m localcloud` in a subprocess finds this checkout's package, whatever is installed.
+PACKAGE_SRC = Path(__file__).resolve().parents[1] / "src"
 FUNCTIONS_UNDER_TEST = Path(__file__).resolve().parent / "functions_under_test"
 
 TEMPLATE = FUNCTIONS_UNDER_TEST / "template.yaml"
@@ -39,7 +41,7 @@ def _alive(pid: int) -> bool:
 def _cli(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO_ROOT),
+        "PYTHONPATH": str(PACKAGE_SRC),
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     return subprocess.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.localcloud.esm.esm_support import (
+from tests.esm.esm_support import (
     Cloud,
     FunctionError,
     RecordingFunction,

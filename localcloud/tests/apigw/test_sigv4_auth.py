@@ -10,7 +10,7 @@ import botocore.auth
 import pytest
 import requests
 
-from tests.localcloud.apigw.apigw_support import Deployed, send, take_messages
+from tests.apigw.apigw_support import Deployed, send, take_messages
 
 MISMATCH = "The request signature we calculated does not match the signature you provided."
 

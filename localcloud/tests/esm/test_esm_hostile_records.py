@@ -18,7 +18,7 @@ import pytest
 from localcloud.cli import poller_lines
 from localcloud.esm.filters import RecordFilter, decode_kinesis_data, parse_json_object
 from localcloud.server import LocalCloudServer
-from tests.localcloud.esm.esm_support import Cloud, RecordingFunction, mapping, wait_until
+from tests.esm.esm_support import Cloud, RecordingFunction, mapping, wait_until
 
 DEPTH = 12_000
 DEEP = ("[" * DEPTH + "]" * DEPTH).encode()  # 24 KB of valid JSON, 12,000 levels deep

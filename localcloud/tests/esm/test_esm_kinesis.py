@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.localcloud.esm.esm_support import (
+from tests.esm.esm_support import (
     Cloud,
     FunctionError,
     RecordingFunction,

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from localcloud.faults import CONTROL_PATH
-from tests.localcloud.apigw.apigw_support import Deployed, send, take_messages
+from tests.apigw.apigw_support import Deployed, send, take_messages
 
 VALID = {"id": "err-1", "message": "hello"}
 

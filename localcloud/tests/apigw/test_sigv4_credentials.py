@@ -23,7 +23,7 @@ from localcloud.apigw.http_types import IncomingRequest
 from localcloud.apigw.sigv4 import LocalPrincipal, SignatureRejected, verify_request
 from localcloud.apigw.sts_credentials import LocalStsCredentials
 from localcloud.config import ACCESS_KEY_ID, ACCOUNT_ID, SECRET_ACCESS_KEY
-from tests.localcloud.apigw.apigw_support import REGION, Deployed, aws_client, send
+from tests.apigw.apigw_support import REGION, Deployed, aws_client, send
 
 INVALID_TOKEN = {"message": "The security token included in the request is invalid."}
 

@@ -26,7 +26,7 @@ from localcloud.apigw.front_limits import FrontLimits
 from localcloud.apigw.server import PortInUseError
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from localcloud.specs import InvokeResult, RestApiSpec
-from tests.localcloud.apigw.apigw_support import (
+from tests.apigw.apigw_support import (
     REGION,
     STAGE,
     Deployed,

@@ -16,7 +16,7 @@ from localcloud.apigw.vtl import (
     render,
     render_response,
 )
-from tests.localcloud.apigw.apigw_support import inbox_outbox_definition
+from tests.apigw.apigw_support import inbox_outbox_definition
 
 UTIL = VtlUtil()
 

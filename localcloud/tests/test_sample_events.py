@@ -21,6 +21,8 @@ from localcloud.cloud import CloudOptions, LocalCloud
 from localcloud.specs import InvokeResult
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# `python -m localcloud` in a subprocess finds this checkout's package, whatever is installed.
+PACKAGE_SRC = Path(__file__).resolve().parents[1] / "src"
 EVENTS = REPO_ROOT / "events"
 
 pytestmark = pytest.mark.slow
@@ -101,7 +103,7 @@ def test_outbox_proxy_events(cloud: LocalCloud, event_file: str, status: int) ->
 
 def test_localcloud_invoke_command_runs_a_sample_event(tmp_path: Path) -> None:
     # From an empty folder, so no running cloud's state is found: an ephemeral one comes up.
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(PACKAGE_SRC)}
     event = EVENTS / "record_stream/kinesis-single.json"
     result = subprocess.run(
         [

@@ -15,7 +15,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
 
 from localcloud.specs import InvokeResult
-from tests.localcloud.apigw.apigw_support import (
+from tests.apigw.apigw_support import (
     ECHO_FUNCTION,
     OUTBOX_FUNCTION,
     STAGE,

@@ -2,7 +2,7 @@
 
 The local cloud's server answers each request in its own thread (the record processor alone
 writes 8 batches at once), but moto's models read-modify-write shared state without locks. Found
-in moto 5.2.5 (the pinned version) and measured in ``tests/localcloud/test_moto_concurrency.py``:
+in moto 5.2.5 (the pinned version) and measured in ``localcloud/tests/test_moto_concurrency.py``:
 
 - DynamoDB: ``StreamShard.add`` numbers a stream record ``len(items)`` before appending it, so two
   concurrent writes can share a sequence number. A GetRecords page ending on the second one

@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from tests.localcloud.esm.esm_support import (
+from tests.esm.esm_support import (
     Cloud,
     FunctionError,
     RecordingFunction,

@@ -12,7 +12,7 @@ import pytest
 from localcloud.apigw.integrations.base import parse_service_uri
 from localcloud.apigw.integrations.sqs import SqsService
 from localcloud.config import ACCESS_KEY_ID, ACCOUNT_ID, SECRET_ACCESS_KEY
-from tests.localcloud.apigw.apigw_support import (
+from tests.apigw.apigw_support import (
     QUEUE_NAME,
     REGION,
     Deployed,

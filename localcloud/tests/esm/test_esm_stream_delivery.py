@@ -10,7 +10,7 @@ from typing import Any
 from localcloud.esm.on_failure import DiscardedBatch
 from localcloud.esm.stream_delivery import StreamBatchDelivery
 from localcloud.esm.streams import StreamRecord
-from tests.localcloud.esm.esm_support import FAST, FunctionError, RecordingFunction, mapping
+from tests.esm.esm_support import FAST, FunctionError, RecordingFunction, mapping
 
 SPEC = mapping("kinesis", "arn:aws:kinesis:us-east-1:123456789012:stream/s")
 

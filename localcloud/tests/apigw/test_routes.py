@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from localcloud.apigw.routes import build_route_table
-from tests.localcloud.apigw.apigw_support import inbox_outbox_definition
+from tests.apigw.apigw_support import inbox_outbox_definition
 
 _OPEN = {"x-amazon-apigateway-integration": {"type": "mock"}}
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from localcloud.esm.supervisor import EventSourceMappingSupervisor
-from tests.localcloud.esm.esm_support import FAST, Cloud, RecordingFunction, mapping, wait_until
+from tests.esm.esm_support import FAST, Cloud, RecordingFunction, mapping, wait_until
 
 
 def esm_threads() -> list[threading.Thread]:
