@@ -42,6 +42,8 @@ from localcloud.config import (
 from localcloud.control import POLLERS_PATH
 from localcloud.deploy.parameters import samconfig_stack_name
 from localcloud.process_identity import ProcessIdentity, identify, is_same_process, own_identity
+from localcloud.summary import stack_facts
+from localcloud.summary import summary as summary_of
 
 if TYPE_CHECKING:
     from localcloud.cloud import CloudOptions, LocalCloud
@@ -49,7 +51,8 @@ if TYPE_CHECKING:
 
 STATE_FILE = "state.json"
 LOG_FILE = "localcloud.log"
-DETACH_TIMEOUT_S = 60.0
+# The first `up` of a project installs its requirements.txt files (pip) before it is ready.
+DETACH_TIMEOUT_S = 300.0
 
 
 # ---------------------------------------------------------------- state of a running cloud
@@ -141,6 +144,7 @@ def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
         "rest_apis": [{"id": api.rest_api_id, "stage": api.stage_name} for api in stack.rest_apis],
         "ready_s": round(cloud.options.timings.get("ready_s", 0.0), 3),
         "log_file": str(state_dir() / LOG_FILE),
+        **stack_facts(stack),
     }
 
 
@@ -153,57 +157,8 @@ def _endpoints_of(state: dict[str, Any]) -> Endpoints:
     )
 
 
-# ---------------------------------------------------------------- what `up` prints
-
-
 def summary(state: dict[str, Any]) -> str:
-    endpoints = _endpoints_of(state)
-    lines = [
-        f"Local cloud ready in {state.get('ready_s', 0):.1f} s: stack {state['stack_name']!r} "
-        f"on {endpoints.endpoint_url}"
-        + (f", API front {endpoints.api_front_url}" if endpoints.api_front_url else ""),
-        "",
-        "Outputs:",
-    ]
-    width = max((len(key) for key in state["outputs"]), default=0)
-    lines += [f"  {key.ljust(width)}  {value}" for key, value in sorted(state["outputs"].items())]
-    lines += ["", "Use it from a shell:"]
-    lines += [f"  export {name}={value}" for name, value in endpoints.client_env().items()]
-    lines += ["", "Try:", *(f"  {example}" for example in _examples(state, endpoints))]
-    return "\n".join(lines)
-
-
-def _examples(state: dict[str, Any], endpoints: Endpoints) -> list[str]:
-    outputs: dict[str, str] = state["outputs"]
-    examples = [f"aws cloudformation describe-stacks --stack-name {state['stack_name']}"]
-    streams = [value for key, value in outputs.items() if key.endswith("StreamName")]
-    if streams:
-        examples.append(
-            """echo '{"batch": "b1", "id": "1"}' > /tmp/record.json && """
-            f"aws kinesis put-record --stream-name {streams[0]} --partition-key p1 "
-            "--data fileb:///tmp/record.json"
-        )
-    functions: dict[str, str] = state["functions"]
-    if functions:
-        logical_id, name = sorted(functions.items())[0]
-        examples.append(
-            f"aws lambda invoke --function-name {name} --payload fileb://events/<event>.json "
-            "/dev/stdout"
-        )
-        examples.append(f"python -m localcloud invoke {logical_id} -e events/<event>.json")
-    if endpoints.api_front_url:
-        sign = (
-            f'--aws-sigv4 "aws:amz:{endpoints.region}:execute-api" '
-            f"--user {ACCESS_KEY_ID}:{SECRET_ACCESS_KEY}"
-        )
-        for api in state["rest_apis"]:
-            base = f"{endpoints.api_front_url}/restapis/{api['id']}/{api['stage']}/_user_request_"
-            examples.append(
-                f"curl {sign} -H 'Content-Type: application/json' "
-                f"""-d '{{"id": "m1", "message": "hello"}}' {base}/inbox"""
-            )
-            examples.append(f"curl {sign} '{base}/outbox?max=10'")
-    return examples
+    return summary_of(state, _endpoints_of(state))
 
 
 # ---------------------------------------------------------------- commands

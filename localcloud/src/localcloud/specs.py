@@ -26,6 +26,8 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     # ContentUri folders of the stack's own layers, importable after code_dir (/opt/python).
     layer_dirs: tuple[Path, ...] = ()
+    # The CodeUri's requirements.txt, installed (deploy/dependencies.py): right after code_dir.
+    dependency_dirs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

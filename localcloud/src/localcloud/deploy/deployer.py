@@ -13,12 +13,14 @@ import logging
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import boto3
 
 from localcloud.config import ACCESS_KEY_ID, ACCOUNT_ID, DEFAULT_CONFIG_ENV, SECRET_ACCESS_KEY
+from localcloud.deploy.dependencies import CACHE_DIR, install_dependencies
 from localcloud.deploy.esm_specs import esm_spec
 from localcloud.deploy.moto_fixups import FUNCTION_TYPE, REST_API_TYPE, prepare_for_moto
 from localcloud.deploy.moto_outputs import hide_outputs
@@ -73,6 +75,22 @@ def moto_compatible_body(body: dict[str, Any], account_id: str) -> dict[str, Any
     return copy
 
 
+def _with_dependencies(
+    packaged: dict[str, PackagedCode], cache_root: Path
+) -> dict[str, PackagedCode]:
+    """Each function's code with its requirements.txt installed (once per distinct folder)."""
+    installed = {
+        folder: install_dependencies(folder, cache_root)
+        for folder in {code.code_dir for code in packaged.values()}
+    }
+    return {
+        logical_id: replace(
+            code, dependency_dirs=(dep,) if (dep := installed[code.code_dir]) else ()
+        )
+        for logical_id, code in packaged.items()
+    }
+
+
 def _function_spec(
     lambda_client: Any, logical_id: str, function_name: str, code: PackagedCode
 ) -> FunctionSpec:
@@ -85,6 +103,7 @@ def _function_spec(
         handler=config["Handler"],
         code_dir=code.code_dir,
         layer_dirs=code.layer_dirs,
+        dependency_dirs=code.dependency_dirs,
         runtime=config.get("Runtime", ""),
         timeout_s=int(config.get("Timeout", 3)),
         memory_mb=int(config.get("MemorySize", 128)),
@@ -111,6 +130,7 @@ def deploy_stack(
 
     s3 = _client("s3", endpoint_url, region)
     packaged = package_functions(template, template_path.parent, s3, artifact_bucket(stack_name))
+    packaged = _with_dependencies(packaged, template_path.parent / CACHE_DIR)
     # AWS::LanguageExtensions first, as CloudFormation runs it before the SAM transform.
     template = resolve_policy_attributes(template, parameters)
     moto_template = prepare_for_moto(translate(template, parameters, region))

@@ -29,6 +29,8 @@ class PackagedCode:
     key: str
     # The stack's own layers the function uses, in the template's order (Lambda's /opt/python).
     layer_dirs: tuple[Path, ...] = ()
+    # Its requirements.txt, installed (deploy/dependencies.py).
+    dependency_dirs: tuple[Path, ...] = ()
 
     @property
     def s3_uri(self) -> str:

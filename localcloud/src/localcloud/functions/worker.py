@@ -116,7 +116,7 @@ class Worker:
         command = [
             sys.executable, "-I", "-u", str(WORKER_PROGRAM),
             str(request_read), str(response_write), spec.handler, str(spec.code_dir),
-            os.pathsep.join(str(layer) for layer in spec.layer_dirs),
+            os.pathsep.join(str(d) for d in (*spec.dependency_dirs, *spec.layer_dirs)),
         ]  # fmt: skip
         self._process = subprocess.Popen(  # noqa: S603 - our own program, no shell
             command,

@@ -1,8 +1,9 @@
 # ruff: noqa: T201 - printing to stdout is what the Lambda runtime does; the parent reads it
 """The program a worker subprocess runs: import one handler, then serve invokes until EOF.
 
-Run as ``python -I -u worker_main.py REQUEST_FD RESPONSE_FD HANDLER CODE_DIR LAYER_DIRS``
-(LAYER_DIRS: the stack's own layers' folders, ``os.pathsep``-separated, possibly empty).
+Run as ``python -I -u worker_main.py REQUEST_FD RESPONSE_FD HANDLER CODE_DIR IMPORT_DIRS``
+(IMPORT_DIRS: the installed requirements, then the stack's own layers' folders,
+``os.pathsep``-separated, possibly empty).
 Requests and responses travel on a private pipe pair as length-prefixed JSON frames, because the
 handler owns stdout/stderr (prints, Powertools logs). Around each invoke it prints Lambda's
 START/END/REPORT lines, so the log reads like CloudWatch and the parent knows when an invoke's
@@ -202,10 +203,10 @@ def serve(requests: BinaryIO, responses: BinaryIO, handler_name: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    request_fd, response_fd, handler_name, code_dir, layer_dirs = argv
-    # The handler sees its code folder first, as /var/task in Lambda, then its layers, as
-    # /opt/python; the runtime's own folder must not leak onto its path.
-    sys.path[0:0] = [code_dir, *filter(None, layer_dirs.split(os.pathsep))]
+    request_fd, response_fd, handler_name, code_dir, import_dirs = argv
+    # The handler sees its code folder first, as /var/task in Lambda, then its installed
+    # requirements and its layers, as /opt/python; the runtime's own folder must not leak onto it.
+    sys.path[0:0] = [code_dir, *filter(None, import_dirs.split(os.pathsep))]
     os.chdir(code_dir)
     # stderr joins stdout so the parent reads one ordered stream per worker.
     os.dup2(sys.stdout.fileno(), sys.stderr.fileno())
