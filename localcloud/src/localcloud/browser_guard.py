@@ -26,11 +26,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+from localcloud.wsgi import StartResponse, WsgiApp
 
 ORIGINS_ENV = "LOCALCLOUD_CORS_ORIGINS"
 ANY_ORIGIN = "*"

@@ -29,10 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud.browser_guard import ORIGINS_ENV, normalise_origins, origins_from_env
 from localcloud.config import (
-    ACCESS_KEY_ID,
     DEFAULT_CONFIG_ENV,
     DEFAULT_STACK_NAME,
-    SECRET_ACCESS_KEY,
     Endpoints,
     api_port_from_env,
     port_from_env,
@@ -403,15 +401,9 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     event = _load_event(args.event)
     state = read_state()
     if state is not None:
-        import boto3  # noqa: PLC0415 - only this path needs it
+        from localcloud.clients import local_client  # noqa: PLC0415 - only this path needs boto3
 
-        client = boto3.client(
-            "lambda",
-            endpoint_url=state["endpoint_url"],
-            region_name=state["region"],
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-        )
+        client = local_client("lambda", state["endpoint_url"], state["region"])
         response = client.invoke(
             FunctionName=args.function, Payload=json.dumps(event).encode(), LogType="Tail"
         )
@@ -488,7 +480,7 @@ def _fault_rule(text: str) -> Any:
 
 
 def _function_timeout(text: str) -> tuple[str, int]:
-    from localcloud.faults import parse_function_timeout  # noqa: PLC0415
+    from localcloud.functions.timeouts import parse_function_timeout  # noqa: PLC0415
 
     try:
         return parse_function_timeout(text)

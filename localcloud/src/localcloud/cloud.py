@@ -21,8 +21,9 @@ from localcloud.config import (
     Endpoints,
 )
 from localcloud.deploy.deployer import deploy_stack
-from localcloud.faults import FaultRegistry, FaultRule, with_function_timeouts
+from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
+from localcloud.functions.timeouts import with_function_timeouts
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack
 

@@ -17,9 +17,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from localcloud.browser_guard import CONTROL_PREFIX
+from localcloud.wsgi import StartResponse, WsgiApp
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 HealthSource = Callable[[], list[dict[str, Any]]]
 
 POLLERS_PATH = CONTROL_PREFIX + "pollers"

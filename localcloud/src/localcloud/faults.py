@@ -37,7 +37,6 @@ Rules are set at start (``CloudOptions.faults``, CLI ``--fault``) and at runtime
 ``GET /_localcloud/faults`` lists them with hit counters, ``POST`` adds (one rule, a list, or
 ``{"rules": [...], "seed": N}``), ``DELETE`` clears (``?id=N``: one rule).
 
-``with_function_timeouts`` lowers functions' timeouts for a scenario (CLI ``--function-timeout``).
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from localcloud.moto_serial import signing_service
-from localcloud.specs import DeployedStack
+from localcloud.wsgi import StartResponse, WsgiApp
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +70,6 @@ CONTROL_PATH = "/_localcloud/faults"
 FUNCTION_USER_AGENT_MARK = "exec-env/AWS_Lambda_"
 # The API front's integration calls, like API Gateway's, say User-Agent: AmazonAPIGateway_{api id}.
 API_USER_AGENT_MARK = "AmazonAPIGateway_"
-
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class FaultRuleError(ValueError):
@@ -567,34 +563,3 @@ def _merge(
     else:
         document[key] = [*(document.get(key) or []), *extra]
     return status, headers, json.dumps(document).encode()
-
-
-# ---------------------------------------------------------------- function timeouts
-
-
-def parse_function_timeout(text: str) -> tuple[str, int]:
-    """``LogicalIdOrName=SECONDS`` (CLI ``--function-timeout``)."""
-    name, sep, seconds = text.partition("=")
-    if not sep or not name or not seconds.strip().isdigit() or int(seconds) < 1:
-        raise ValueError(f"expected FUNCTION=SECONDS (seconds >= 1), got {text!r}")
-    return name.strip(), int(seconds)
-
-
-def with_function_timeouts(stack: DeployedStack, timeouts: Mapping[str, int]) -> DeployedStack:
-    """The stack with some functions' Timeout replaced (by logical id or physical name)."""
-    if not timeouts:
-        return stack
-    functions = dict(stack.functions)
-    for name, seconds in timeouts.items():
-        matches = [
-            physical
-            for physical, spec in functions.items()
-            if name in (spec.logical_id, spec.function_name)
-        ]
-        if not matches:
-            known = sorted(spec.logical_id for spec in functions.values())
-            raise ValueError(f"--function-timeout: no function {name!r} (functions: {known})")
-        for physical in matches:
-            functions[physical] = dataclasses.replace(functions[physical], timeout_s=int(seconds))
-            log.info("timeout of %s lowered to %d s", functions[physical].logical_id, seconds)
-    return dataclasses.replace(stack, functions=functions)

@@ -22,7 +22,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -43,15 +43,13 @@ from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
 from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
 from localcloud.unimplemented import UnimplementedOperations
+from localcloud.wsgi import StartResponse, WsgiApp
 
 log = logging.getLogger(__name__)
 
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 # Lambda returns the last 4 KB of the log with LogType=Tail.
 LOG_TAIL_BYTES = 4096
-
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class ResolvingInvoker(Invoker, Protocol):

@@ -32,15 +32,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
-from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from localcloud.clients import local_client
+from localcloud.wsgi import StartResponse, WsgiApp
 
 log = logging.getLogger(__name__)
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Reply = tuple[str, list[tuple[str, str]], bytes]
 
 TARGET_PREFIX = "AmazonSQS."
@@ -104,13 +102,11 @@ class MessageMoveTasks:
         self._lock = threading.Lock()
 
     def _sqs(self) -> Any:
-        return boto3.client(
+        return local_client(
             "sqs",
-            endpoint_url=self._endpoint_url(),
-            region_name=self._region,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-            config=Config(retries={"mode": "standard", "max_attempts": 3}),
+            self._endpoint_url(),
+            self._region,
+            Config(retries={"mode": "standard", "max_attempts": 3}),
         )
 
     # -- operations

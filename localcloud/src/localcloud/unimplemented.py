@@ -39,11 +39,10 @@ from moto.core.responses import BaseResponse
 from moto.core.utils import camelcase_to_underscores
 
 from localcloud.moto_serial import signing_service
+from localcloud.wsgi import StartResponse, WsgiApp
 
 log = logging.getLogger(__name__)
 
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Reply = tuple[str, list[tuple[str, str]], bytes]
 Protocol = Literal["json", "query", "rest"]
 

@@ -17,9 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from localcloud.config import ACCESS_KEY_ID, ACCOUNT_ID, DEFAULT_CONFIG_ENV, SECRET_ACCESS_KEY
+from localcloud.clients import local_client
+from localcloud.config import ACCOUNT_ID, DEFAULT_CONFIG_ENV
 from localcloud.deploy.dependencies import CACHE_DIR, install_dependencies
 from localcloud.deploy.esm_specs import esm_spec
 from localcloud.deploy.moto_fixups import FUNCTION_TYPE, REST_API_TYPE, prepare_for_moto
@@ -40,13 +39,7 @@ class DeployError(RuntimeError):
 
 
 def _client(service: str, endpoint_url: str, region: str) -> Any:
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-    )
+    return local_client(service, endpoint_url, region)
 
 
 def artifact_bucket(stack_name: str) -> str:

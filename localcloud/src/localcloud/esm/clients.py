@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
-# The local cloud's fixed credentials (see the local-cloud contract): moto accepts any, but
-# signing with the documented pair keeps every client of the local cloud alike.
-LOCAL_ACCESS_KEY_ID = "localcloud"
-LOCAL_SECRET_ACCESS_KEY = "localcloud-secret"  # noqa: S105 - a fixed local, non-secret value
+from localcloud.clients import local_client
 
 # Pollers retry on their own schedule; botocore's hidden retries would only stretch stop().
 _CONFIG = Config(
@@ -28,13 +23,6 @@ class AwsClients:
     def __init__(self, endpoint_url: str, region: str) -> None:
         self.endpoint_url = endpoint_url
         self.region = region
-        self._session = boto3.session.Session(
-            aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-            aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
-            region_name=region,
-        )
 
     def client(self, service: str) -> Any:
-        # The service is a runtime string, so the typed per-service overloads do not apply.
-        make: Callable[..., Any] = self._session.client
-        return make(service, endpoint_url=self.endpoint_url, config=_CONFIG)
+        return local_client(service, self.endpoint_url, self.region, _CONFIG)
