@@ -39,7 +39,8 @@ from localcloud.config import (
 )
 from localcloud.control import POLLERS_PATH
 from localcloud.deploy.parameters import samconfig_stack_name
-from localcloud.process_identity import ProcessIdentity, identify, is_same_process, own_identity
+from localcloud.process_identity import own_identity, pid_alive
+from localcloud.state_file import is_cloud, read_state, remove_state, write_state
 from localcloud.summary import stack_facts
 from localcloud.summary import summary as summary_of
 
@@ -47,85 +48,9 @@ if TYPE_CHECKING:
     from localcloud.cloud import CloudOptions, LocalCloud
     from localcloud.specs import DeployedStack
 
-STATE_FILE = "state.json"
 LOG_FILE = "localcloud.log"
 # The first `up` of a project installs its requirements.txt files (pip) before it is ready.
 DETACH_TIMEOUT_S = 300.0
-
-
-# ---------------------------------------------------------------- state of a running cloud
-
-
-def _state_path() -> Path:
-    return state_dir() / STATE_FILE
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A detached cloud is reparented; where nothing reaps orphans (containers without an init)
-    # it lingers as a zombie after exiting.
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def read_state() -> dict[str, Any] | None:
-    """The running cloud's state, or None: no file, or its process is gone.
-
-    A state file outlives a cloud killed with SIGKILL or SIGHUP, and its PID is soon another
-    process's. The cloud counts as running only while that PID still has the start time and
-    command line the cloud recorded; otherwise the stale file is removed, with a note.
-    """
-    try:
-        state: dict[str, Any] = json.loads(_state_path().read_text())
-    except (OSError, ValueError):
-        return None
-    pid = int(state.get("pid", 0))
-    reason = _stale_reason(state, pid)
-    if reason is None:
-        return state
-    _remove_state(pid)
-    print(f"removed the stale local cloud state (pid {pid}): {reason}", file=sys.stderr)
-    return None
-
-
-def _stale_reason(state: dict[str, Any], pid: int) -> str | None:
-    if not _pid_alive(pid):
-        return "that process is gone"
-    if not _is_cloud(pid, state):
-        return f"pid {pid} is now another process"
-    return None
-
-
-def _is_cloud(pid: int, state: dict[str, Any]) -> bool:
-    """Whether ``pid`` is still the process that wrote ``state``."""
-    recorded = ProcessIdentity.from_dict(state.get("process"))
-    if recorded is not None:
-        return is_same_process(pid, recorded)
-    # A state file written before identities were recorded: the command line must be ours.
-    current = identify(pid)
-    return current is not None and "localcloud" in " ".join(current.command)
-
-
-def _write_state(state: dict[str, Any]) -> None:
-    path = _state_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(state, indent=2))
-    temporary.replace(path)  # readers never see half a file
-
-
-def _remove_state(pid: int) -> None:
-    with contextlib.suppress(OSError, ValueError):
-        if json.loads(_state_path().read_text()).get("pid") == pid:
-            _state_path().unlink()
 
 
 def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
@@ -235,14 +160,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     cloud = _cloud(_options(args))
     stack = cloud.start()
     state = _state_of(cloud, stack)
-    _write_state(state)
+    write_state(state)
     try:
         print(summary(state), flush=True)
         print("\nCtrl-C stops it.", flush=True)
         _wait_for_signal()
     finally:
         cloud.stop()
-        _remove_state(os.getpid())
+        remove_state(os.getpid())
         logging.getLogger(__name__).info("local cloud stopped")
     return 0
 
@@ -250,24 +175,9 @@ def cmd_up(args: argparse.Namespace) -> int:
 def _up_detached(args: argparse.Namespace) -> int:
     log_file = state_dir() / LOG_FILE
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable, "-m", "localcloud", "up", "--quiet",
-        "--template", str(Path(args.template).resolve()),
-        "--config-env", args.config_env,
-        "--port", str(args.port), "--api-port", str(args.api_port),
-    ]  # fmt: skip
-    if args.stack_name:
-        command += ["--stack-name", args.stack_name]
-    if args.parameter_overrides:
-        command += ["--parameter-overrides", *args.parameter_overrides]
-    for rule in args.fault or ():
-        command += ["--fault", json.dumps(rule.as_dict())]
-    if args.fault_seed is not None:
-        command += ["--fault-seed", str(args.fault_seed)]
-    for name, seconds in args.function_timeout or ():
-        command += ["--function-timeout", f"{name}={seconds}"]
-    for origin in args.cors_allow_origin or ():
-        command += ["--cors-allow-origin", origin]
+    # The same command line, less the flag that detaches (or its abbreviation), plus --quiet.
+    passed = [arg for arg in args.argv if not (len(arg) > 3 and "--detach".startswith(arg))]
+    command = [sys.executable, "-m", "localcloud", *passed, "--quiet"]
     with log_file.open("ab") as log_handle:
         child = subprocess.Popen(  # noqa: S603 - our own module
             command,
@@ -304,12 +214,12 @@ def cmd_stop(_args: argparse.Namespace) -> int:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 15
-    while _pid_alive(pid) and _is_cloud(pid, state) and time.monotonic() < deadline:
+    while pid_alive(pid) and is_cloud(pid, state) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _pid_alive(pid) and _is_cloud(pid, state):
+    if pid_alive(pid) and is_cloud(pid, state):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    _remove_state(pid)
+    remove_state(pid)
     print(f"stopped the local cloud (pid {pid})")
     return 0
 
@@ -524,7 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return int(args.handler(args))
     except OSError as error:

@@ -78,3 +78,20 @@ def own_identity() -> ProcessIdentity:
 
 def is_same_process(pid: int, recorded: ProcessIdentity) -> bool:
     return identify(pid) == recorded
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A detached cloud is reparented; where nothing reaps orphans (containers without an init)
+    # it lingers as a zombie after exiting.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.config import Config
 
-from localcloud.clients import local_client
+from localcloud.clients import local_client, local_session
 
 # Pollers retry on their own schedule; botocore's hidden retries would only stretch stop().
 _CONFIG = Config(
@@ -23,6 +23,7 @@ class AwsClients:
     def __init__(self, endpoint_url: str, region: str) -> None:
         self.endpoint_url = endpoint_url
         self.region = region
+        self._session = local_session(region)
 
     def client(self, service: str) -> Any:
-        return local_client(service, self.endpoint_url, self.region, _CONFIG)
+        return local_client(service, self.endpoint_url, self.region, _CONFIG, self._session)
