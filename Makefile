@@ -21,9 +21,10 @@ LINT_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt constraints.txt
+$(VENV)/.installed: requirements-dev.txt constraints.txt localcloud/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e ./localcloud -c constraints.txt
 	@touch $@
 
 venv: $(VENV)/.installed  ## create .venv with the pinned tools
@@ -67,7 +68,7 @@ lint: venv  ## ruff, mypy, sam validate --lint, checkov
 # --randomly-seed=N` replays it): each test sets and restores the state it uses.
 unit: venv  ## unit tests (moto) in random order, then the local cloud's own tests
 	$(BIN)/pytest -q -n 2 -p randomly tests/unit  # prints one summary line per fuzz property
-	$(BIN)/pytest -q -n 2 --dist loadfile tests/localcloud
+	$(BIN)/pytest -q -n 2 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests
 
 integration: venv  ## integration suite against a freshly started local cloud
 	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- \

@@ -43,7 +43,7 @@ def _tracked_text_files() -> list[Path]:
 
 def test_the_scan_sees_the_repository() -> None:
     names = {p.relative_to(REPO_ROOT).as_posix() for p in _tracked_text_files()}
-    assert {"template.yaml", "localcloud/config.py"} <= names
+    assert {"template.yaml", "localcloud/src/localcloud/config.py"} <= names
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,37 @@
+"""boto3 clients of the local cloud: its endpoint and region, signed with the local credentials.
+
+The one place that builds them, so every client of the local cloud signs alike (the API front and
+the service scopes read the signature) and none picks up the machine's AWS configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+
+
+def local_session(region: str) -> boto3.session.Session:
+    return boto3.session.Session(
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+        region_name=region,
+    )
+
+
+def local_client(
+    service: str,
+    endpoint_url: str,
+    region: str,
+    config: Config | None = None,
+    session: boto3.session.Session | None = None,
+) -> Any:
+    """A client of ``service`` at ``endpoint_url``; from ``session`` when the caller keeps one
+    (the pollers do), else from a session of its own rather than boto3's shared default one."""
+    # The service is a runtime string, so boto3's typed per-service overloads do not apply.
+    make: Callable[..., Any] = (session or local_session(region)).client
+    return make(service, endpoint_url=endpoint_url, config=config)

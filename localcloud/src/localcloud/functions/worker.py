@@ -1,0 +1,293 @@
+"""Drive one worker subprocess from the local cloud: spawn, invoke with a deadline, kill.
+
+The worker's stdout (stderr joined to it) is pumped line by line into the ``localcloud.function``
+logger, prefixed with the function name, and captured per invoke for ``LogType=Tail``.
+Failures map to what Lambda reports:
+- handler raised -> ``Unhandled`` with the runtime's error document;
+- deadline passed -> ``Timeout`` (``Sandbox.Timedout``), worker killed;
+- worker died (``os._exit``, a signal) -> ``Crash`` (``Runtime.ExitError``);
+- resident memory above MemorySize -> ``Crash`` (``Runtime.OutOfMemory``), worker killed;
+- a response over Lambda's 6 MB -> ``Unhandled`` (``Function.ResponseSizeTooLarge``).
+Memory is watched from outside (``/proc/<pid>/statm`` every few ms while an invoke runs, plus the
+worker's own peak RSS after it), because ``RLIMIT_AS`` counts virtual memory and breaks Python
+threads long before the resident set reaches the limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from localcloud.functions import worker_main
+from localcloud.functions.limits import (
+    RESPONSE_TOO_LARGE_ERROR,
+    payload_size,
+    response_too_large,
+)
+from localcloud.specs import FunctionSpec
+
+WORKER_PROGRAM = Path(worker_main.__file__).resolve()
+# Lambda allows 10 s of init on demand; a slow import fails the same way here.
+INIT_TIMEOUT_S = 10.0
+# After a response, how long to wait for the worker's REPORT line to reach the log pump.
+LOG_DRAIN_S = 2.0
+MEMORY_POLL_S = 0.05
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+function_log = logging.getLogger("localcloud.function")
+
+Outcome = Literal["ok", "error", "timeout", "crash", "oom"]
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    outcome: Outcome
+    payload: Any
+    duration_ms: float
+    log: str
+
+
+class WorkerDied(Exception):
+    """The worker's response pipe closed: the process is gone."""
+
+
+class _FrameReader:
+    """Length-prefixed frames from a raw fd, with a deadline (select, no extra thread)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._buffer = b""
+
+    def read(self, deadline: float, on_wait: Any = None) -> dict[str, Any]:
+        while True:
+            frame = self._take()
+            if frame is not None:
+                return frame
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([self.fd], [], [], min(remaining, MEMORY_POLL_S))
+            if ready:
+                chunk = os.read(self.fd, 1 << 20)
+                if not chunk:
+                    raise WorkerDied
+                self._buffer += chunk
+            elif on_wait is not None:
+                on_wait()
+
+    def _take(self) -> dict[str, Any] | None:
+        stream = io.BytesIO(self._buffer)
+        frame = worker_main.read_frame(stream)
+        if frame is not None:
+            self._buffer = self._buffer[stream.tell() :]
+        return frame
+
+
+class MemoryExceeded(Exception):
+    def __init__(self, rss_mb: float) -> None:
+        super().__init__(f"{rss_mb:.0f} MB")
+        self.rss_mb = rss_mb
+
+
+def resident_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * PAGE_SIZE / (1024 * 1024)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class Worker:
+    """One long-lived subprocess running one function's handler."""
+
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], index: int) -> None:
+        self.spec = spec
+        self.name = f"{spec.function_name}#{index}"
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
+        command = [
+            sys.executable, "-I", "-u", str(WORKER_PROGRAM),
+            str(request_read), str(response_write), spec.handler, str(spec.code_dir),
+            os.pathsep.join(str(d) for d in (*spec.dependency_dirs, *spec.layer_dirs)),
+        ]  # fmt: skip
+        self._process = subprocess.Popen(  # noqa: S603 - our own program, no shell
+            command,
+            env=env,
+            cwd=spec.code_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(request_read, response_write),
+            # Ctrl-C in the terminal stops the local cloud, which then stops its workers.
+            start_new_session=True,
+        )
+        os.close(request_read)
+        os.close(response_write)
+        self._requests: BinaryIO = os.fdopen(request_write, "wb", buffering=0)
+        self._responses = _FrameReader(response_read)
+        self._ready = False
+        self._closed = False
+        self._capture: list[str] | None = None
+        self._capture_id = ""
+        self._captured = threading.Event()
+        self._lock = threading.Lock()
+        self._pump = threading.Thread(target=self._pump_output, name=self.name, daemon=True)
+        self._pump.start()
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def _pump_output(self) -> None:
+        assert self._process.stdout is not None
+        prefix = self.spec.function_name
+        for raw in iter(self._process.stdout.readline, b""):
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            function_log.info("[%s] %s", prefix, line)
+            with self._lock:
+                if self._capture is not None:
+                    self._capture.append(line)
+                    if line.startswith(f"REPORT RequestId: {self._capture_id}"):
+                        self._captured.set()
+        self._captured.set()
+
+    def wait_ready(self) -> None:
+        if self._ready:
+            return
+        try:
+            self._responses.read(time.monotonic() + INIT_TIMEOUT_S)
+        except TimeoutError:
+            self.kill()
+            raise WorkerDied("init timed out") from None
+        self._ready = True
+
+    def invoke(self, request_id: str, event: Any, arn: str) -> WorkerResult:
+        timeout_s = float(self.spec.timeout_s)
+        with self._lock:
+            self._capture, self._capture_id = [], request_id
+            self._captured.clear()
+        started = time.monotonic()
+        try:
+            self.wait_ready()
+            started = time.monotonic()
+            deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
+            worker_main.write_frame(
+                self._requests,
+                {"id": request_id, "event": event, "arn": arn, "deadline_ms": deadline_ms},
+            )
+            response = self._responses.read(started + timeout_s, self._check_memory)
+        except TimeoutError:
+            self.kill()
+            message = f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds"
+            return self._failed("timeout", "Sandbox.Timedout", message, started)
+        except MemoryExceeded as exceeded:
+            self.kill()
+            return self._out_of_memory(request_id, exceeded.rss_mb, started)
+        except (WorkerDied, BrokenPipeError):
+            status = self._exit_status()
+            message = f"RequestId: {request_id} Error: Runtime exited with error: {status}"
+            return self._failed("crash", "Runtime.ExitError", message, started)
+        self._captured.wait(LOG_DRAIN_S)
+        if response["peak_rss_mb"] > self.spec.memory_mb:
+            self.kill()
+            return self._out_of_memory(request_id, response["peak_rss_mb"], started)
+        payload = json.loads(response["payload"])
+        if response["ok"] and response_too_large(payload_size(payload)):
+            return WorkerResult(
+                "error", dict(RESPONSE_TOO_LARGE_ERROR), response["duration_ms"], self._take_log()
+            )
+        return WorkerResult(
+            "ok" if response["ok"] else "error",
+            payload,
+            response["duration_ms"],
+            self._take_log(),
+        )
+
+    def _check_memory(self) -> None:
+        rss = resident_mb(self.pid)
+        if rss is not None and rss > self.spec.memory_mb:
+            raise MemoryExceeded(rss)
+
+    def _out_of_memory(self, request_id: str, rss_mb: float, started: float) -> WorkerResult:
+        message = (
+            f"RequestId: {request_id} Error: Runtime exited with error: signal: killed "
+            f"(resident memory {rss_mb:.0f} MB above MemorySize {self.spec.memory_mb} MB)"
+        )
+        return self._failed("oom", "Runtime.OutOfMemory", message, started)
+
+    def _failed(
+        self, outcome: Outcome, error_type: str, message: str, started: float
+    ) -> WorkerResult:
+        self._captured.wait(LOG_DRAIN_S if outcome == "crash" else 0.2)
+        function_log.error("[%s] %s", self.spec.function_name, message)
+        with self._lock:
+            if self._capture is not None:
+                self._capture.append(message)
+        payload = {"errorType": error_type, "errorMessage": message}
+        return WorkerResult(outcome, payload, (time.monotonic() - started) * 1000, self._take_log())
+
+    def _take_log(self) -> str:
+        with self._lock:
+            lines, self._capture = self._capture or [], None
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def _exit_status(self) -> str:
+        try:
+            code = self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return "unknown"
+        if code < 0:
+            try:
+                return f"signal: {signal.Signals(-code).name}"
+            except ValueError:
+                return f"signal: {-code}"
+        return f"exit status {code}"
+
+    def kill(self) -> None:
+        if self.alive:
+            self._process.kill()
+        self._close()
+
+    def request_stop(self) -> None:
+        """EOF on the request pipe: an idle worker exits at once."""
+        self._close_requests()
+
+    def stop(self, grace_s: float = 1.0) -> None:
+        """Ask the worker to exit (EOF on its request pipe), then kill it if it does not."""
+        self._close_requests()
+        try:
+            self._process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+        self._close()
+
+    def _close_requests(self) -> None:
+        with contextlib.suppress(OSError):
+            self._requests.close()
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._close_requests()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+        with contextlib.suppress(OSError):
+            os.close(self._responses.fd)

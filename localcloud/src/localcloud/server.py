@@ -1,0 +1,252 @@
+"""The embedded moto server, with Lambda ``Invoke`` routed to the local workers.
+
+moto's own Invoke needs Docker (without it: ``FunctionError: Handled`` and a docker error), so a
+WSGI middleware answers ``POST /2015-03-31/functions/{name}/invocations`` for the functions the
+local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=Tail`` ->
+``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204); a payload over
+Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. Everything else,
+and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
+injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
+then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
+message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then one request
+at a time (``localcloud.moto_serial``: moto is not thread-safe), where an operation moto lacks
+gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
+all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
+``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from localcloud.browser_guard import BrowserGuard
+from localcloud.control import ControlEndpoints, HealthSource
+from localcloud.faults import FaultMiddleware, FaultRegistry
+from localcloud.functions.invoker import FunctionNotFound
+from localcloud.functions.limits import RequestTooLarge, check_request_size
+from localcloud.moto_serial import SerializedMoto
+from localcloud.specs import Invoker
+from localcloud.sqs_message_rules import SqsMessageRules
+from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
+from localcloud.unimplemented import UnimplementedOperations
+from localcloud.wsgi import StartResponse, WsgiApp
+
+log = logging.getLogger(__name__)
+
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+# Lambda returns the last 4 KB of the log with LogType=Tail.
+LOG_TAIL_BYTES = 4096
+
+
+class ResolvingInvoker(Invoker, Protocol):
+    """An Invoker that can also tell whether it runs a function (name, ARN or logical id)."""
+
+    def resolve(self, name_or_arn: str) -> Any: ...
+
+
+def _json_response(
+    start_response: StartResponse, status: str, body: Any, headers: dict[str, str] | None = None
+) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            *(headers or {}).items(),
+        ],
+    )
+    return [data]
+
+
+def _error(
+    start_response: StartResponse, status: str, error_type: str, message: str
+) -> list[bytes]:
+    return _json_response(
+        start_response,
+        status,
+        {"Type": "User", "message": message},
+        {"x-amzn-ErrorType": error_type},
+    )
+
+
+class LambdaInvokeMiddleware:
+    """Answers Lambda Invoke with the local invoker; passes every other request to ``app``."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self.invoker: ResolvingInvoker | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
+        if match is None or environ.get("REQUEST_METHOD") != "POST" or self.invoker is None:
+            return self.app(environ, start_response)
+        name = unquote(match["name"])
+        try:
+            self.invoker.resolve(name)
+        except FunctionNotFound:
+            return self.app(environ, start_response)
+        return self._invoke(self.invoker, name, environ, start_response)
+
+    def _invoke(
+        self,
+        invoker: ResolvingInvoker,
+        name: str,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+    ) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
+        try:
+            check_request_size(
+                len(body), "Event" if invocation_type == "Event" else "RequestResponse"
+            )
+        except RequestTooLarge as too_large:
+            return _error(
+                start_response, "413 Request Entity Too Large", too_large.error_type, str(too_large)
+            )
+        try:
+            event = json.loads(body) if body.strip() else {}
+        except ValueError:
+            return _error(
+                start_response,
+                "400 Bad Request",
+                "InvalidRequestContentException",
+                "Could not parse request body into json",
+            )
+        if invocation_type == "DryRun":
+            start_response("204 No Content", [("Content-Length", "0")])
+            return [b""]
+        if invocation_type == "Event":
+            threading.Thread(
+                target=self._invoke_async, args=(invoker, name, event), daemon=True
+            ).start()
+            start_response("202 Accepted", [("Content-Length", "0")])
+            return [b""]
+        try:
+            result = invoker.invoke(name, event)
+        except RequestTooLarge as too_large:  # the event as the invoker measures it
+            return _error(
+                start_response, "413 Request Entity Too Large", too_large.error_type, str(too_large)
+            )
+        headers = {"X-Amz-Executed-Version": "$LATEST"}
+        if result.function_error:
+            # Lambda reports every runtime failure (timeouts and crashes too) as Unhandled.
+            headers["X-Amz-Function-Error"] = "Unhandled"
+        if environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail":
+            tail = result.log_tail.encode()[-LOG_TAIL_BYTES:]
+            headers["X-Amz-Log-Result"] = base64.b64encode(tail).decode()
+        return _json_response(start_response, "200 OK", result.payload, headers)
+
+    @staticmethod
+    def _invoke_async(invoker: ResolvingInvoker, name: str, event: Any) -> None:
+        try:
+            result = invoker.invoke(name, event)
+        except Exception:
+            log.exception("async invoke of %s failed", name)
+            return
+        if result.function_error:
+            log.warning("async invoke of %s: %s %s", name, result.function_error, result.payload)
+
+
+class CachingDispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering which backend serves a host.
+
+    moto matches the host against every service's URL patterns on each request (~0.8 ms here);
+    the answer never changes for a host, and a local cloud sees only a handful of them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(create_backend_app)
+        self._backend_by_host: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        try:
+            return self._backend_by_host[host]
+        except KeyError:
+            backend = self._backend_by_host[host] = super().get_backend_for_host(host)
+            return backend
+
+
+class LocalCloudServer:
+    """moto's server app behind the Invoke middleware, serving in a thread."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultRegistry | None = None,
+        cors_allow_origins: Iterable[str] = (),
+    ) -> None:
+        self._host = host
+        self._port = port
+        self.faults = faults or FaultRegistry()
+        # Faults outside the lock: a delay fault must not hold up every other caller.
+        self.middleware = LambdaInvokeMiddleware(
+            FaultMiddleware(
+                SqsMessageRules(
+                    MessageMoveTaskMiddleware(
+                        SerializedMoto(UnimplementedOperations(CachingDispatcher())),
+                        MessageMoveTasks(lambda: self.url),
+                    )
+                ),
+                self.faults,
+            )
+        )
+        self.control = ControlEndpoints(self.middleware)
+        self.app = BrowserGuard(self.control, cors_allow_origins)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        # One INFO line per AWS call would drown the functions' logs (and cost CPU per request).
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = make_server(
+            self._host,
+            self._port,
+            self.app,
+            threaded=True,
+            request_handler=MotoRequestHandler,
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="moto-server", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() first"
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    def set_invoker(self, invoker: ResolvingInvoker | None) -> None:
+        self.middleware.invoker = invoker
+
+    def set_poller_health(self, health: HealthSource | None) -> None:
+        self.control.poller_health = health
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None

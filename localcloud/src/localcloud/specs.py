@@ -1,0 +1,94 @@
+"""What a deployed stack means to the local cloud: plain data, shared by every part.
+
+``deploy`` produces these from the translated template; ``functions``, ``esm`` and ``apigw``
+consume them. Field names mirror the AWS API so they read like the console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One AWS::Lambda::Function as deployed (physical name) plus where its code lives locally."""
+
+    logical_id: str
+    function_name: str
+    handler: str  # "package.module.function", as in the template
+    code_dir: Path  # the CodeUri folder; workers import from it
+    runtime: str
+    timeout_s: int
+    memory_mb: int
+    environment: dict[str, str] = field(default_factory=dict)
+    reserved_concurrency: int | None = None
+    # ContentUri folders of the stack's own layers, importable after code_dir (/opt/python).
+    layer_dirs: tuple[Path, ...] = ()
+    # The CodeUri's requirements.txt, installed (deploy/dependencies.py): right after code_dir.
+    dependency_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventSourceMappingSpec:
+    """One AWS::Lambda::EventSourceMapping with its properties resolved (ARNs, not refs)."""
+
+    logical_id: str
+    function_name: str
+    event_source_arn: str
+    source: Literal["kinesis", "dynamodb", "sqs"]
+    batch_size: int
+    maximum_batching_window_s: int = 0
+    starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] | None = None
+    parallelization_factor: int = 1
+    bisect_batch_on_function_error: bool = False
+    maximum_retry_attempts: int = -1  # -1: until the record expires, as in AWS
+    maximum_record_age_s: int = -1
+    report_batch_item_failures: bool = False
+    filter_patterns: tuple[str, ...] = ()  # EventBridge-style JSON patterns
+    on_failure_destination_arn: str | None = None
+    maximum_concurrency: int | None = None  # SQS ScalingConfig
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class RestApiSpec:
+    """A deployed REST API: moto holds the resources/methods/integrations after put_rest_api."""
+
+    logical_id: str
+    rest_api_id: str
+    stage_name: str
+    # The resolved OpenAPI body (intrinsics substituted): validators, models and gateway
+    # responses live here, and moto keeps only part of them.
+    definition: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    stack_name: str
+    region: str
+    outputs: dict[str, str]
+    functions: dict[str, FunctionSpec]  # by physical function name
+    event_source_mappings: list[EventSourceMappingSpec]
+    rest_apis: list[RestApiSpec]
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """The outcome of one synchronous invoke, as Lambda reports it."""
+
+    payload: Any  # the handler's JSON-decoded return value, or the error document
+    function_error: Literal["Unhandled", "Timeout", "Crash"] | None = None
+    duration_ms: float = 0.0
+    log_tail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.function_error is None
+
+
+class Invoker(Protocol):
+    """Runs a function synchronously (RequestResponse). Implemented by ``functions``."""
+
+    def invoke(self, function_name: str, event: Any) -> InvokeResult: ...

@@ -1,0 +1,60 @@
+"""The supervisor's lifecycle: disabled mappings, bad filters, and a quick, clean stop()."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from tests.esm.esm_support import FAST, Cloud, RecordingFunction, mapping, wait_until
+
+from localcloud.esm.supervisor import EventSourceMappingSupervisor
+
+
+def esm_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("esm-") and t.is_alive()]
+
+
+def test_stop_joins_every_poller_thread_quickly(cloud: Cloud, moto_endpoint: str) -> None:
+    _, stream_arn = cloud.stream(shards=2)
+    _, table_stream_arn = cloud.table()
+    _, queue_arn = cloud.queue()
+    mappings = [
+        mapping("kinesis", stream_arn),
+        mapping("dynamodb", table_stream_arn),
+        mapping("sqs", queue_arn, maximum_concurrency=3),
+    ]
+    before = set(esm_threads())
+    # The default settings (1 s SQS long poll), as `make local` runs them.
+    supervisor = EventSourceMappingSupervisor(
+        mappings, RecordingFunction(), moto_endpoint, "us-east-1"
+    )
+    supervisor.start()
+    # 2 shard workers + 1 stream shard worker + 2 discovery threads + 3 SQS pollers.
+    wait_until(lambda: len(set(esm_threads()) - before) == 8, what="all poller threads")
+
+    started = time.monotonic()
+    supervisor.stop()
+    elapsed = time.monotonic() - started
+
+    assert set(esm_threads()) - before == set()
+    assert elapsed < 3
+
+
+def test_disabled_mappings_are_not_polled(cloud: Cloud, start_mappings: Any) -> None:
+    url, arn = cloud.queue()
+    cloud.send(url, ["stays"])
+    function = RecordingFunction()
+    start_mappings([replace(mapping("sqs", arn), enabled=False)], function)
+    time.sleep(0.5)
+
+    assert function.events == []
+    assert cloud.depth(url) == 1
+
+
+def test_an_invalid_filter_pattern_is_rejected_up_front(moto_endpoint: str) -> None:
+    bad = mapping("sqs", "arn:aws:sqs:us-east-1:123456789012:q", filter_patterns=('{"body": 1}',))
+    with pytest.raises(Exception, match="must be an object or an array"):
+        EventSourceMappingSupervisor([bad], RecordingFunction(), moto_endpoint, "us-east-1", FAST)
