@@ -89,6 +89,8 @@ def _echo_target(api: Deployed) -> str:
         b"Transfer-Encoding: chunked\r\n\r\n0x10\r\n0123456789abcdef\r\n0\r\n\r\n",
         b"Transfer-Encoding: chunked\r\n\r\n1_0\r\n0123456789abcdef\r\n0\r\n\r\n",
         b"Content-Length: 2\r\nContent-Length: 3\r\n\r\nabc",
+        b"Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+        b"Content-Length: 3\r\nX-A: 1\r\ncontent-length : 3\r\n\r\nabc",
         b"Content-Length: 2, 3\r\n\r\nabc",
         b"Content-Length: -1\r\n\r\nabc",
         b"Content-Length: 0x10\r\n\r\nabc",
@@ -99,6 +101,8 @@ def _echo_target(api: Deployed) -> str:
         "0x-chunk",
         "underscore-chunk",
         "conflicting-lengths",
+        "repeated-equal-lengths",
+        "repeated-lengths-any-case",
         "length-list",
         "negative-length",
         "hex-length",
@@ -350,3 +354,18 @@ def test_stop_does_not_wait_for_a_client_stalled_mid_body(deployed: Deployed) ->
         assert stalled.recv(100) == b""
     finally:
         stalled.close()
+
+
+def test_a_repeated_content_length_split_across_packets_is_400(api: Deployed) -> None:
+    with socket.create_connection(_address(api.front.url), timeout=10) as sock:
+        sock.sendall(f"PUT {_echo_target(api)} HTTP/1.1\r\nHost: x\r\nContent-Le".encode())
+        time.sleep(0.2)  # let the server read the first part on its own
+        sock.sendall(b"ngth: 3\r\nContent-Length: 3\r\n\r\nabc")
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+
+    status, document = _status_and_json(reply)
+    assert status == 400, reply[:300]
+    assert document == {"message": "Bad Request"}
+    assert api.function.calls == []
