@@ -98,12 +98,18 @@ def test_malformed_records_go_to_the_rejected_queue_and_neighbours_are_written(
         (json.dumps({"batch": unique, "id": "x" * 1100}).encode(), "bad-6"),
         (json.dumps([unique]).encode(), "bad-7"),
         # What Python's parser refuses, or reads but JSON has not (issue #12): each once made
-        # the whole batch fail, retry and end in OnFailure without a reason. (Nesting past the
-        # recursion limit belongs here too, once the local Kinesis poller's filter decoding
-        # survives RecursionError; today it stops the shard.)
+        # the whole batch fail, retry and end in OnFailure without a reason; the record nested
+        # 12,000 deep also stopped the local Kinesis poller's shard (issue #13).
         (f'{{"batch":"{unique}","id":"bad-8","n":{"1" * 4301}}}'.encode(), "bad-8"),
         (f'{{"batch":"{unique}","id":"bad-9","n":NaN}}'.encode(), "bad-9"),
         (f'{{"batch":"{unique}","id":"'.encode() + b'\xed\xa0\x80"}', "bad-10"),  # a raw surrogate
+        (
+            f'{{"batch":"{unique}","id":"bad-11","n":'.encode()
+            + b"[" * 12_000
+            + b"]" * 12_000
+            + b"}",
+            "bad-11",
+        ),
     ]
     mixed = valid[:10] + invalid + valid[10:]
 
