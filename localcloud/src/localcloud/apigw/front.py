@@ -23,7 +23,7 @@ LOGGER = logging.getLogger(__name__)
 
 
 class ApiFront:
-    def __init__(  # noqa: PLR0917 - the positional signature is the local-cloud contract
+    def __init__(  # noqa: PLR0917 - cloud.py and the tests pass these positionally
         self,
         apis: list[RestApiSpec],
         invoker: Invoker,

@@ -1,6 +1,6 @@
 """Make a translated CloudFormation template deployable on moto without losing information.
 
-What moto cannot take, measured on moto 5.2.5 (the team's design notes):
+What moto cannot take, measured on moto 5.2.5 (each fixup has a test in tests/test_moto_fixups.py):
 - ``AWS::ApiGateway::RestApi`` with only a ``Body`` fails (``KeyError: 'Name'``) and moto ignores
   the body: give it a ``Name``, move the body into an internal output (``Fn::ToJsonString``
   resolves its intrinsics) and import it afterwards with ``put_rest_api``.
