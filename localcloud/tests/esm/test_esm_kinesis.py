@@ -3,6 +3,7 @@ record age, filters, ordering, batching, event shape and resilience."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from typing import Any
@@ -341,3 +342,20 @@ def test_starting_position(cloud: Cloud, start_mappings: Any, position: str) -> 
     supervisor.stop()
 
     assert [s for b in function.batches for s in seqs(b)] == expected
+
+
+def test_a_parallelization_factor_is_warned_about_not_ignored(
+    cloud: Cloud, start_mappings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    name, arn = cloud.stream()
+    sent = cloud.put(name, [("pk", {"n": 0})])
+    function = RecordingFunction()
+    with caplog.at_level(logging.WARNING, logger="localcloud.esm.stream_poller"):
+        supervisor = start_mappings([mapping("kinesis", arn, parallelization_factor=4)], function)
+        wait_until(lambda: function.record_count() == len(sent))
+        supervisor.stop()
+
+    assert any(
+        "ParallelizationFactor 4 is not modelled" in record.getMessage()
+        for record in caplog.records
+    )

@@ -179,6 +179,14 @@ class StreamPoller:
         )
 
     def start(self) -> None:
+        if self._spec.parallelization_factor > 1:
+            # Lambda would run that many batches per shard at once (in order per partition key);
+            # here each shard has one worker, so the mapping runs slower, never out of order.
+            logger.warning(
+                "%s: ParallelizationFactor %d is not modelled: one batch per shard at a time",
+                self._spec.logical_id,
+                self._spec.parallelization_factor,
+            )
         self._thread.start()
 
     def join(self, deadline: float) -> None:
