@@ -21,7 +21,7 @@ import requests
 from stackclient.http import SignedApi
 from stackclient.outbox import Message, OutboxReader
 from stackclient.polling import wait_until
-from stackclient.queues import take_matching
+from stackclient.queues import queue_depth, take_matching
 from stackclient.stack import Stack
 
 pytestmark = pytest.mark.usefixtures("outbox_turn")
@@ -91,17 +91,6 @@ def test_posted_messages_come_back_with_the_message_id_post_answered(
         assert received[caller_id]["received_at"]
 
 
-def _queue_depth(sqs: Any, queue_url: str) -> tuple[int, int]:
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=queue_url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return (
-        int(attributes["ApproximateNumberOfMessages"]),
-        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-    )
-
-
 def test_a_read_whose_response_never_arrives_loses_no_message(
     api: SignedApi, outbox: Outbox, sqs: Any, stack: Stack, unique: str, sla_s: float
 ) -> None:
@@ -113,7 +102,7 @@ def test_a_read_whose_response_never_arrives_loses_no_message(
     message_id = _post(api, {"id": unique, "message": "read by a client that went away"})
     # Only this module's group reads the outbox, and earlier tests acknowledged theirs.
     wait_until(
-        lambda: _queue_depth(sqs, queue_url),
+        lambda: queue_depth(sqs, queue_url),
         lambda depth: depth[0] >= 1,
         description="message in the output queue",
         timeout_s=sla_s,
@@ -124,7 +113,7 @@ def test_a_read_whose_response_never_arrives_loses_no_message(
             "GET", "/outbox", params={"lease": str(LEASE_S), "max": "10"}, timeout_s=(5, 0.001)
         )
     wait_until(
-        lambda: _queue_depth(sqs, queue_url),
+        lambda: queue_depth(sqs, queue_url),
         lambda depth: depth[1] >= 1,
         description="the abandoned read leased it",
         timeout_s=10,

@@ -152,18 +152,6 @@ def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
     return taken
 
 
-def queue_depth(sqs: Any, queue_url: str) -> tuple[int, int]:
-    """(visible, in flight) message counts."""
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=queue_url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return (
-        int(attributes["ApproximateNumberOfMessages"]),
-        int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-    )
-
-
 def load_event(name: str) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((EVENTS_DIR / name).read_text())
     return event

@@ -14,11 +14,11 @@ from inbox_outbox.dal.sqs_client import sqs_client
 from inbox_outbox.handlers.check_output import DEFAULT_LEASE_S, lambda_handler
 from inbox_outbox.handlers.process_input import lambda_handler as process_input
 from inbox_outbox.logic.response_budget import RESPONSE_BUDGET_BYTES
+from stackclient.queues import queue_depth
 from tests.unit.inbox_outbox.moto_queues import (
     InboxOutboxQueues,
     load_event,
     poll_once,
-    queue_depth,
 )
 
 # 400s and 404s publish no metric; Powertools warns about that, harmlessly.

@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 from inbox_outbox.handlers.process_input import lambda_handler
+from stackclient.queues import queue_depth
 from tests.unit.inbox_outbox.moto_queues import (
     InboxOutboxQueues,
     drain,
     poll_once,
-    queue_depth,
     template,
 )
 

@@ -12,11 +12,11 @@ import pytest
 
 from inbox_outbox.handlers.process_input import lambda_handler
 from lambda_observability.powertools import logger
+from stackclient.queues import queue_depth
 from tests.unit.inbox_outbox.moto_queues import (
     InboxOutboxQueues,
     drain,
     load_event,
-    queue_depth,
     sqs_event,
 )
 
