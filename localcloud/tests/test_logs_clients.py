@@ -211,3 +211,31 @@ def test_sam_remote_invoke_runs_the_function_and_shows_its_log(
 
     assert '"printed": true' in printed
     assert text in printed and "REPORT RequestId:" in printed
+
+
+def test_aws_cli_get_function_configuration_reports_logging_config(
+    cloud: LocalCloud, user_env: dict[str, str], tmp_path: Path
+) -> None:
+    def logging_config(logical_id: str) -> Any:
+        name = _name(cloud, logical_id)
+        printed = _run(
+            user_env,
+            tmp_path,
+            "aws",
+            "lambda",
+            "get-function-configuration",
+            "--function-name",
+            name,
+        )
+        return json.loads(printed)["LoggingConfig"]
+
+    assert logging_config("ProbeFunction") == {
+        "LogFormat": "Text",
+        "LogGroup": f"/aws/lambda/{_name(cloud, 'ProbeFunction')}",
+    }
+    assert logging_config("JsonLogsFunction") == {
+        "LogFormat": "JSON",
+        "LogGroup": f"/{STACK}/functions",
+        "ApplicationLogLevel": "INFO",
+        "SystemLogLevel": "INFO",
+    }

@@ -38,6 +38,7 @@ from localcloud.control import ControlEndpoints, HealthSource
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
+from localcloud.functions.logging_config import LoggingConfigReporter
 from localcloud.moto_serial import SerializedMoto
 from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
@@ -198,14 +199,18 @@ class LocalCloudServer:
         self.faults = faults or FaultRegistry()
         # Faults outside the lock: a delay fault must not hold up every other caller.
         self.middleware = LambdaInvokeMiddleware(
-            FaultMiddleware(
-                SqsMessageRules(
-                    MessageMoveTaskMiddleware(
-                        SerializedMoto(UnimplementedOperations(CachingDispatcher())),
-                        MessageMoveTasks(lambda: self.url),
-                    )
+            # GetFunction(Configuration) of our functions gains the LoggingConfig moto lacks.
+            LoggingConfigReporter(
+                FaultMiddleware(
+                    SqsMessageRules(
+                        MessageMoveTaskMiddleware(
+                            SerializedMoto(UnimplementedOperations(CachingDispatcher())),
+                            MessageMoveTasks(lambda: self.url),
+                        )
+                    ),
+                    self.faults,
                 ),
-                self.faults,
+                lambda: self.middleware.invoker,
             )
         )
         self.control = ControlEndpoints(self.middleware)
