@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from localcloud.faults import AwsCall, FaultRule, error_response
-from localcloud.moto_serial import signing_service
+from localcloud.moto_internals.serial import signing_service
 from localcloud.wsgi import StartResponse, WsgiApp
 
 _NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

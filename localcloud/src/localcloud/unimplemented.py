@@ -16,13 +16,11 @@ A 500 for an operation moto does implement (a moto bug) stays a 500, written the
 ``InternalFailure``: retrying may help, and the message says which call failed. The operation is
 identified as moto identifies it (target header, ``Action`` or moto's REST router over
 botocore's model), and "implemented" means moto's response class has the operation's method:
-the one place this module reads moto internals.
+read in ``localcloud.moto_internals.operations``.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import io
 import json
 import logging
@@ -35,10 +33,9 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 import botocore.session
-from moto.core.responses import BaseResponse
-from moto.core.utils import camelcase_to_underscores
 
-from localcloud.moto_serial import signing_service
+from localcloud.moto_internals.operations import moto_implements, rest_operation
+from localcloud.moto_internals.serial import signing_service
 from localcloud.wsgi import StartResponse, WsgiApp
 
 log = logging.getLogger(__name__)
@@ -48,8 +45,6 @@ Protocol = Literal["json", "query", "rest"]
 
 # botocore's name for a service whose SigV4 signing name differs (the rest are the same).
 _SERVICE_BY_SIGNING_NAME = {"cloudcontrolapi": "cloudcontrol", "monitoring": "cloudwatch"}
-# moto's package for a botocore service name, where they differ.
-_MOTO_PACKAGE = {"lambda": "awslambda"}
 
 
 @dataclass(frozen=True)
@@ -144,42 +139,11 @@ def describe(environ: dict[str, Any], body: bytes) -> Call:
         params.update(parse_qs(body.decode("utf-8", errors="replace")))
     if params.get("Action"):
         return Call(service, params["Action"][0], "query")
-    return Call(service, _rest_operation(service, environ, body), "rest")
-
-
-def _rest_operation(service: str, environ: dict[str, Any], body: bytes) -> str | None:
-    from moto.core.request import Request  # noqa: PLC0415 - moto internals, on errors only
-    from moto.core.routing import get_service_router  # noqa: PLC0415
-
-    try:
-        request = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
-        operation, _ = get_service_router(service).match(request)
-    except Exception:  # no model for the service, or no operation at that path
-        return None
-    return str(operation.name)
+    return Call(service, rest_operation(service, environ, body), "rest")
 
 
 def implemented(call: Call) -> bool:
-    return call.operation is not None and camelcase_to_underscores(call.operation) in _moto_methods(
-        call.service
-    )
-
-
-@cache
-def _moto_methods(service: str) -> frozenset[str]:
-    """The methods of moto's response classes for ``service``; empty when moto lacks it."""
-    package = _MOTO_PACKAGE.get(service, service)
-    if not package.isidentifier():
-        return frozenset()
-    try:
-        module = importlib.import_module(f"moto.{package}.responses")
-    except ImportError:
-        return frozenset()
-    names: set[str] = set()
-    for _, cls in inspect.getmembers(module, inspect.isclass):
-        if issubclass(cls, BaseResponse) and cls is not BaseResponse:
-            names.update(name for name, _ in inspect.getmembers(cls, callable))
-    return frozenset(names)
+    return call.operation is not None and moto_implements(call.service, call.operation)
 
 
 def error_reply(call: Call, is_implemented: bool) -> Reply:

@@ -16,6 +16,8 @@ from typing import Any
 
 import boto3
 
+from localcloud.moto_internals.sts import assumed_role
+
 
 @dataclass(frozen=True)
 class TemporaryCredentials:
@@ -35,22 +37,18 @@ def _aware(moment: datetime) -> datetime:
 
 def assumed_role_credentials(access_key_id: str) -> TemporaryCredentials | None:
     """The AssumeRole* credentials moto issued for this key id, if any (any account)."""
-    from moto.sts.models import sts_backends  # noqa: PLC0415 - moto's import is slow
-
-    for account_id in list(sts_backends.keys()):
-        for backend in list(sts_backends[account_id].values()):
-            role = backend.get_assumed_role_from_access_key(access_key_id)
-            if role is not None:
-                return TemporaryCredentials(
-                    access_key=role.access_key_id,
-                    secret_key=role.secret_access_key,
-                    session_token=role.session_token,
-                    expiration=_aware(role.expiration),
-                    account_id=role.account_id,
-                    user_id=role.user_id,
-                    arn=role.arn,
-                )
-    return None
+    role = assumed_role(access_key_id)
+    if role is None:
+        return None
+    return TemporaryCredentials(
+        access_key=role.access_key_id,
+        secret_key=role.secret_access_key,
+        session_token=role.session_token,
+        expiration=_aware(role.expiration),
+        account_id=role.account_id,
+        user_id=role.user_id,
+        arn=role.arn,
+    )
 
 
 def session_token_credentials(

@@ -16,7 +16,7 @@ from localcloud.faults.errors import error_response
 from localcloud.faults.partial import amz_json, merge_answer, split_batch_write, split_send_batch
 from localcloud.faults.registry import FaultRegistry
 from localcloud.faults.rules import AwsCall, FaultRule
-from localcloud.moto_serial import signing_service
+from localcloud.moto_internals.serial import signing_service
 from localcloud.wsgi import StartResponse, WsgiApp, read_body
 
 log = logging.getLogger(__name__)
