@@ -43,7 +43,7 @@ from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
 from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
 from localcloud.unimplemented import UnimplementedOperations
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class LambdaInvokeMiddleware:
         self.app = app
         self.invoker: ResolvingInvoker | None = None
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
         if match is None or environ.get("REQUEST_METHOD") != "POST" or self.invoker is None:
             return self.app(environ, start_response)
@@ -106,11 +106,10 @@ class LambdaInvokeMiddleware:
         self,
         invoker: ResolvingInvoker,
         name: str,
-        environ: dict[str, Any],
+        environ: Environ,
         start_response: StartResponse,
     ) -> list[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = read_body(environ)
         invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
         try:
             check_request_size(

@@ -21,7 +21,6 @@ read in ``localcloud.moto_internals.operations``.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import uuid
@@ -36,7 +35,7 @@ import botocore.session
 
 from localcloud.moto_internals.operations import moto_implements, rest_operation
 from localcloud.moto_internals.serial import signing_service
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +72,8 @@ class UnimplementedOperations:
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        body = _buffer_body(environ)
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        body = read_body(environ)
         try:
             status, headers, chunks = _run(self.app, environ)
         except Exception as error:  # moto found no backend at all (Cloud Control)
@@ -93,17 +92,7 @@ class UnimplementedOperations:
         return [chunks]
 
 
-def _buffer_body(environ: dict[str, Any]) -> bytes:
-    """The body, read once and put back for moto (a chunked body stays moto's to read)."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if not length:
-        return b""
-    body: bytes = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _run(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+def _run(app: WsgiApp, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
     captured: dict[str, Any] = {}
 
     def capture(status: str, headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], None]:
@@ -124,7 +113,7 @@ def _is_html(headers: list[tuple[str, str]]) -> bool:
     return any(k.lower() == "content-type" and "text/html" in v for k, v in headers)
 
 
-def describe(environ: dict[str, Any], body: bytes) -> Call:
+def describe(environ: Environ, body: bytes) -> Call:
     """Which service and operation a request is for, and the protocol it speaks."""
     signing_name = signing_service(environ) or ""
     service = _SERVICE_BY_SIGNING_NAME.get(signing_name, signing_name)
