@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import boto3
-
+from localcloud.clients import local_client
 from localcloud.moto_internals.sts import assumed_role
 
 
@@ -55,13 +53,7 @@ def session_token_credentials(
     endpoint_url: str, region: str, credentials: tuple[str, str]
 ) -> TemporaryCredentials:
     """What the local STS answers to GetSessionToken (moto: one fixed set, no expiry kept)."""
-    sts: Any = boto3.session.Session().client(
-        "sts",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=credentials[0],
-        aws_secret_access_key=credentials[1],
-    )
+    sts = local_client("sts", endpoint_url, region, credentials=credentials)
     issued = sts.get_session_token()["Credentials"]
     return TemporaryCredentials(
         access_key=issued["AccessKeyId"],
