@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from localcloud.esm.batching import json_size
 from localcloud.esm.clients import AwsClients
 from localcloud.esm.streams.source import (
     Shard,
@@ -65,12 +64,7 @@ class DynamoDbStreamSource(ShardedStreamSource):
         }
         if "userIdentity" in raw:  # TTL deletions
             event["userIdentity"] = raw["userIdentity"]
-        return StreamRecord(
-            sequence_number=stream["SequenceNumber"],
-            arrival=created,
-            event=event,
-            size=json_size(event),
-        )
+        return StreamRecord.of(stream["SequenceNumber"], created, event)
 
     def filter_view(self, record: StreamRecord) -> dict[str, Any]:
         # DynamoDB filters match the whole record ({"eventName": [...]}, {"dynamodb": ...}).

@@ -6,7 +6,6 @@ import base64
 from typing import Any
 
 from localcloud.esm.arns import kinesis_stream_name
-from localcloud.esm.batching import json_size
 from localcloud.esm.clients import AwsClients
 from localcloud.esm.filters import decode_kinesis_data
 from localcloud.esm.streams.source import (
@@ -70,12 +69,7 @@ class KinesisSource(ShardedStreamSource):
             "awsRegion": self._region,
             "eventSourceARN": self.stream_arn,
         }
-        return StreamRecord(
-            sequence_number=raw["SequenceNumber"],
-            arrival=arrival,
-            event=event,
-            size=json_size(event),
-        )
+        return StreamRecord.of(raw["SequenceNumber"], arrival, event)
 
     def filter_view(self, record: StreamRecord) -> dict[str, Any]:
         # Lambda matches Kinesis filters against the record's kinesis fields with `data`

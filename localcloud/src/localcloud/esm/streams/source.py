@@ -15,6 +15,8 @@ from typing import Any, Literal, Protocol
 
 from botocore.exceptions import ClientError
 
+from localcloud.esm.batching import json_size
+
 IteratorType = Literal["TRIM_HORIZON", "LATEST", "AFTER_SEQUENCE_NUMBER"]
 
 
@@ -24,6 +26,10 @@ class StreamRecord:
     arrival: float  # epoch seconds: Kinesis arrival / DynamoDB creation time
     event: dict[str, Any]  # one element of the event's "Records", as Lambda delivers it
     size: int  # serialised size of ``event`` in bytes
+
+    @classmethod
+    def of(cls, sequence_number: str, arrival: float, event: dict[str, Any]) -> StreamRecord:
+        return cls(sequence_number, arrival, event, json_size(event))
 
 
 @dataclass(frozen=True)
