@@ -12,11 +12,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from localcloud.config import LOCAL_CREDENTIALS
 
 
 def local_session(
-    region: str, credentials: tuple[str, str] = (ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+    region: str, credentials: tuple[str, str] = LOCAL_CREDENTIALS
 ) -> boto3.session.Session:
     """A session of its own (never boto3's shared default one), signing with ``credentials``:
     the local ones unless a caller was handed others (the API front is told its keys)."""
@@ -34,7 +34,7 @@ def local_client(
     config: Config | None = None,
     session: boto3.session.Session | None = None,
     *,
-    credentials: tuple[str, str] = (ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+    credentials: tuple[str, str] = LOCAL_CREDENTIALS,
 ) -> Any:
     """A client of ``service`` at ``endpoint_url``; from ``session`` when the caller keeps one
     (the pollers do), else from a session of its own rather than boto3's shared default one."""
