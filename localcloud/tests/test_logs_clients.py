@@ -94,6 +94,16 @@ def _invoke(env: dict[str, str], tmp_path: Path, name: str, event: dict[str, Any
     return json.loads(out.read_text())
 
 
+def _sam_logs_showing(env: dict[str, str], cwd: Path, logical_id: str, *markers: str) -> str:
+    """``sam logs`` of one function, once its output holds every marker."""
+
+    def output() -> str | None:
+        printed = _run(env, cwd, "sam", "logs", "--stack-name", STACK, "--name", logical_id)
+        return printed if all(marker in printed for marker in markers) else None
+
+    return _eventually(output, f"sam logs of {logical_id} showing {markers}")
+
+
 def _name(cloud: LocalCloud, logical_id: str) -> str:
     assert cloud.stack is not None
     [spec] = [s for s in cloud.stack.functions.values() if s.logical_id == logical_id]
@@ -170,13 +180,9 @@ def test_sam_logs_reads_a_function_in_the_default_log_group(
     name, text = _name(cloud, "ProbeFunction"), f"sam-logs-{uuid.uuid4().hex}"
     request_id = _invoke(user_env, tmp_path, name, {"action": "print", "text": text})["request_id"]
 
-    def output() -> str | None:
-        printed = _run(
-            user_env, tmp_path, "sam", "logs", "--stack-name", STACK, "--name", "ProbeFunction"
-        )
-        return printed if f"REPORT RequestId: {request_id}" in printed else None
-
-    printed = _eventually(output, "sam logs showing the invoke")
+    printed = _sam_logs_showing(
+        user_env, tmp_path, "ProbeFunction", f"REPORT RequestId: {request_id}"
+    )
     assert text in printed and f"START RequestId: {request_id}" in printed
 
 
@@ -187,13 +193,7 @@ def test_sam_logs_follows_a_logging_config_log_group(
     name, text = _name(cloud, "JsonLogsFunction"), f"json-{uuid.uuid4().hex}"
     request_id = _invoke(user_env, tmp_path, name, {"action": "print", "text": text})["request_id"]
 
-    def output() -> str | None:
-        printed = _run(
-            user_env, tmp_path, "sam", "logs", "--stack-name", STACK, "--name", "JsonLogsFunction"
-        )
-        return printed if text in printed and "platform.report" in printed else None
-
-    printed = _eventually(output, "sam logs showing the JSON function's invoke")
+    printed = _sam_logs_showing(user_env, tmp_path, "JsonLogsFunction", text, "platform.report")
     assert f'"requestId": "{request_id}"' in printed
 
 
