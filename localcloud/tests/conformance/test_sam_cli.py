@@ -27,3 +27,18 @@ def test_list_resources_gives_the_physical_ids(sam: SamCli, outputs: dict[str, s
     physical = {row["LogicalResourceId"]: row["PhysicalResourceId"] for row in json.loads(document)}
     assert physical["RecordProcessorFunction"] == outputs["RecordProcessorFunctionName"]
     assert physical["ProcessedRecordsTable"] == outputs["ProcessedRecordsTableName"]
+
+
+@pytest.mark.conformance(client=CLIENT, operation="sam remote invoke (API event of events/)")
+def test_remote_invoke_runs_the_deployed_function(sam: SamCli) -> None:
+    event = "events/inbox_outbox/apigw-get-outbox.json"
+    done = sam(
+        "remote", "invoke", "--stack-name", "conformance", "CheckOutputQueueFunction",
+        "--event-file", event,
+    )  # fmt: skip
+    assert done.returncode == 0, str(done)
+    # stdout is the function's response; its log tail (START ... END) goes to stderr.
+    response = json.loads(done.stdout)
+    assert response["statusCode"] == 200, str(done)
+    assert set(json.loads(response["body"])) >= {"messages", "count", "more"}
+    assert "START RequestId" in done.stderr
