@@ -15,13 +15,13 @@ fix.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import requests
 from tests.conformance.runners import (
+    REPO_ROOT,
     AwsCli,
     Awscurl,
     JsSdk,
@@ -33,7 +33,6 @@ from tests.conformance.table import CASES_KEY, Case, rendered_table
 
 from localcloud.cloud import CloudOptions, LocalCloud
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 STACK_NAME = "conformance"
 REGION = "us-east-1"
 

@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from requests_aws4auth import AWS4Auth
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
 JS_DIR = Path(__file__).resolve().parent / "js"
 VENV_BIN = Path(sys.executable).parent
 TIMEOUT_S = 120
@@ -109,6 +110,11 @@ class JsSdk:
     def blob(data: bytes) -> dict[str, str]:
         """A binary member as call.mjs takes it (e.g. Kinesis ``Data``)."""
         return {"$base64": base64.b64encode(data).decode()}
+
+    @staticmethod
+    def unblob(member: dict[str, str]) -> bytes:
+        """A binary member of an output (e.g. Lambda ``Payload``)."""
+        return base64.b64decode(member["$base64"])
 
 
 @dataclass(frozen=True)

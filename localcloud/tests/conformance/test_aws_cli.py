@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conformance.runners import AwsCli
+from tests.conformance.runners import REPO_ROOT, AwsCli
 from tests.esm.esm_support import wait_until
 
 CLIENT = "AWS CLI v1"
@@ -111,3 +111,21 @@ def test_list_functions_names_the_stacks_functions(aws: AwsCli, outputs: dict[st
     expected = {value for key, value in outputs.items() if key.endswith("FunctionName")}
     assert expected
     assert expected <= names
+
+
+@pytest.mark.conformance(client=CLIENT, operation="lambda invoke (API event of events/)")
+def test_lambda_invoke_answers_the_api_event(
+    aws: AwsCli, outputs: dict[str, str], tmp_path: Path
+) -> None:
+    answer = tmp_path / "answer.json"
+    done = aws(
+        "lambda", "invoke", "--function-name", outputs["CheckOutputQueueFunctionName"],
+        "--payload", f"fileb://{REPO_ROOT / 'events/inbox_outbox/apigw-get-outbox.json'}",
+        "--log-type", "Tail", str(answer),
+    )  # fmt: skip
+    assert done.returncode == 0, str(done)
+    assert done.json()["StatusCode"] == 200
+    assert "FunctionError" not in done.json(), answer.read_text()
+    response = json.loads(answer.read_text())
+    assert response["statusCode"] == 200
+    assert set(json.loads(response["body"])) >= {"messages", "count", "more"}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
-from tests.conformance.runners import JsSdk
+from tests.conformance.runners import REPO_ROOT, JsSdk
 from tests.esm.esm_support import wait_until
 
 CLIENT = "AWS SDK for JavaScript v3"
@@ -69,3 +70,17 @@ def test_lambda_get_function(js: JsSdk, outputs: dict[str, str]) -> None:
     configuration = js("lambda", "GetFunction", {"FunctionName": name})["Configuration"]
     assert configuration["FunctionName"] == name
     assert configuration["Runtime"] == "python3.13"
+
+
+@pytest.mark.conformance(client=CLIENT, operation="Lambda Invoke (API event of events/)")
+def test_lambda_invoke(js: JsSdk, outputs: dict[str, str]) -> None:
+    event = (REPO_ROOT / "events/inbox_outbox/apigw-get-outbox.json").read_bytes()
+    answer = js(
+        "lambda",
+        "Invoke",
+        {"FunctionName": outputs["CheckOutputQueueFunctionName"], "Payload": js.blob(event)},
+    )
+    assert answer["StatusCode"] == 200
+    assert "FunctionError" not in answer, answer
+    response = json.loads(js.unblob(answer["Payload"]))
+    assert response["statusCode"] == 200
