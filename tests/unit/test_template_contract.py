@@ -7,20 +7,19 @@ regression there should fail a unit test, not a review.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint
 from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
 from localcloud.deploy.parameters import resolve_parameters
 from localcloud.deploy.policy_attributes import POLICY_ATTRIBUTES, resolve_policy_attributes
-
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+from tests import repository
+from tests.repository import REPO_ROOT, TEMPLATE
 
 
 class _NoManagedPolicies:
@@ -31,7 +30,7 @@ class _NoManagedPolicies:
 
 
 def _translate(deploy_test_resources: str) -> dict[str, Any]:
-    template = yaml_parse(TEMPLATE.read_text())
+    template = copy.deepcopy(repository.template())
     # samtranslator accepts only S3 code locations; `sam package` / the local cloud upload them.
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
@@ -155,7 +154,7 @@ def test_listener_harness_exists_only_with_test_resources() -> None:
 
 def test_every_checkov_skip_names_a_check_and_says_why() -> None:
     # The skips are the security review's exceptions: each must be a decision, not a silencer.
-    resources = yaml_parse(TEMPLATE.read_text())["Resources"]
+    resources = repository.template()["Resources"]
     skips = [
         (name, skip)
         for name, resource in resources.items()
@@ -181,7 +180,6 @@ def test_every_function_has_the_observability_layer(resources: dict[str, Any]) -
 
 
 STATEFUL_POLICY = {"Ref": "StatefulResourcePolicy"}
-REPO_ROOT = TEMPLATE.parent
 
 
 @pytest.mark.slow
@@ -195,7 +193,7 @@ def test_every_stateful_resource_has_both_policies(monkeypatch: pytest.MonkeyPat
 
 
 def test_data_is_kept_or_deleted_by_one_parameter() -> None:
-    template = yaml_parse(TEMPLATE.read_text())
+    template = repository.template()
     with_policies = {
         name: {attribute: resource.get(attribute) for attribute in POLICY_ATTRIBUTES}
         for name, resource in template["Resources"].items()
@@ -224,7 +222,7 @@ def test_data_is_kept_or_deleted_by_one_parameter() -> None:
     [("prod", "Retain"), ("default", "Delete"), ("local", "Delete")],
 )
 def test_prod_retains_data_and_test_stacks_delete_it(config_env: str, policy: str) -> None:
-    template = yaml_parse(TEMPLATE.read_text())
+    template = repository.template()
     # A deploy without samconfig keeps the data: deleting must be asked for.
     assert template["Parameters"]["StatefulResourcePolicy"]["Default"] == "Retain"
     parameters = resolve_parameters(template, REPO_ROOT / "samconfig.toml", config_env)
@@ -236,7 +234,7 @@ def test_prod_retains_data_and_test_stacks_delete_it(config_env: str, policy: st
 
 
 def test_powertools_layer_is_the_pinned_release_for_the_functions_runtime() -> None:
-    template = yaml_parse(TEMPLATE.read_text())
+    template = repository.template()
     parameter = template["Parameters"]["PowertoolsLayerArn"]
     pins = dict(
         line.split("==", 1)

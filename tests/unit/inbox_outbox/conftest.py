@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -13,8 +12,9 @@ from moto import mock_aws
 from moto.core.utils import unix_time_millis
 from moto.sqs import models as moto_sqs_models
 
-from inbox_outbox.dal.sqs_client import sqs_client
+from inbox_outbox.dal.clients import sqs_client
 from inbox_outbox.settings import check_output_settings, process_input_settings
+from tests.lambda_context import LambdaContext
 from tests.unit.inbox_outbox.moto_queues import REGION, InboxOutboxQueues, create_queues
 
 
@@ -90,22 +90,6 @@ def advance_sqs_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None
         offset_ms += seconds * 1000
 
     return advance
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes of the Lambda context object that Powertools reads."""
-
-    function_name: str = "inbox-outbox-unit"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:inbox-outbox-unit"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-    log_group_name: str = "/aws/lambda/inbox-outbox-unit"
-    log_stream_name: str = "2026/01/01/[$LATEST]0123456789abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 @pytest.fixture

@@ -9,25 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from samtranslator.yaml_helper import yaml_parse
+from tests.repository import sample_event, template
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-TEMPLATE_PATH = REPO_ROOT / "template.yaml"
-EVENTS_DIR = REPO_ROOT / "events" / "inbox_outbox"
 REGION = "us-east-1"
 
 Handler = Callable[[dict[str, Any], Any], Any]
-
-
-@cache
-def template() -> dict[str, Any]:
-    """template.yaml parsed with samtranslator's loader (it understands !GetAtt, !Sub, !If...)."""
-    parsed: dict[str, Any] = yaml_parse(TEMPLATE_PATH.read_text())
-    return parsed
 
 
 def inbox_message_schema() -> dict[str, Any]:
@@ -153,5 +141,4 @@ def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
 
 
 def load_event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS_DIR / name).read_text())
-    return event
+    return sample_event(f"inbox_outbox/{name}")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from inbox_outbox.dal.sqs_client import sqs_client
+from inbox_outbox.dal.clients import sqs_client
 from inbox_outbox.handlers.check_output import DEFAULT_LEASE_S, lambda_handler
 from inbox_outbox.handlers.process_input import lambda_handler as process_input
 from inbox_outbox.logic.response_budget import RESPONSE_BUDGET_BYTES

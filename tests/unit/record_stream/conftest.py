@@ -19,12 +19,12 @@ from record_stream.dal import clients
 from record_stream.handlers import listener as listener_module
 from record_stream.handlers import process_records as process_records_module
 from record_stream.settings import listener_settings, processor_settings
+from tests.lambda_context import LambdaContext
 from tests.unit.record_stream.moto_resources import (
     LISTENER_TABLE,
     METRICS_NAMESPACE,
     PROCESSED_TABLE,
     REJECTED_QUEUE,
-    LambdaContext,
     RecordStreamAws,
     template_table,
 )
