@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.repository import sample_event, template
-
-REGION = "us-east-1"
+from tests.unit.aws_environment import REGION
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
