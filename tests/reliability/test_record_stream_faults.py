@@ -19,13 +19,13 @@ import uuid
 from typing import Any
 
 import pytest
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr
 
 from localcloud.cloud import LocalCloud
 from record_stream.settings import DEFAULT_WRITE_MAX_ATTEMPTS
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
-from stackclient.streams import batch_items
+from stackclient.streams import batch_count, batch_items
 from tests.reliability.conftest import Sizes
 from tests.reliability.faults_and_tallies import (
     FaultControl,
@@ -330,19 +330,8 @@ class _Producer(threading.Thread):
 
 def _arrived_after_count(flow: RecordFlow, batch: str, arrived_after_ms: int) -> int:
     """How many of the batch's written items arrived in Kinesis after ``arrived_after_ms``."""
-    count = 0
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(batch),
-        "FilterExpression": Attr("arrival_ms").gt(arrived_after_ms),
-        "ConsistentRead": True,
-        "Select": "COUNT",
-    }
-    while True:
-        page = flow.processed.query(**kwargs)
-        count += int(page["Count"])
-        if "LastEvaluatedKey" not in page:
-            return count
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    arrived_after = Attr("arrival_ms").gt(arrived_after_ms)
+    return batch_count(flow.processed, batch, FilterExpression=arrived_after)
 
 
 def test_e_poison_record_never_stalls_its_shard(
