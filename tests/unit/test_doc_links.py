@@ -60,3 +60,12 @@ def test_every_relative_link_resolves(document: Path) -> None:
         elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
             broken.append(f"{target}: no heading with that anchor")
     assert broken == []
+
+
+def test_the_readme_layout_names_paths_that_exist() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    layout = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in layout.splitlines() if line.startswith("| `")]
+    named = [path for row in rows for path in re.findall(r"`([^`]+)`", row.split(" | ")[0])]
+    assert "template.yaml" in named and "localcloud/" in named
+    assert [path for path in named if not (REPO_ROOT / path).exists()] == []

@@ -14,19 +14,12 @@ from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint
-from samtranslator.translator.transform import transform
 
 from localcloud.deploy.parameters import resolve_parameters
 from localcloud.deploy.policy_attributes import POLICY_ATTRIBUTES, resolve_policy_attributes
+from localcloud.deploy.translate import translate
 from tests import repository
 from tests.repository import REPO_ROOT, TEMPLATE
-
-
-class _NoManagedPolicies:
-    """samtranslator ships its own map of AWS managed policy ARNs; no IAM call is needed."""
-
-    def load(self) -> dict[str, str]:
-        return {}
 
 
 def _translate(deploy_test_resources: str) -> dict[str, Any]:
@@ -37,24 +30,13 @@ def _translate(deploy_test_resources: str) -> dict[str, Any]:
             resource["Properties"]["CodeUri"] = "s3://code/function.zip"
         elif resource["Type"] == "AWS::Serverless::LayerVersion":
             resource["Properties"]["ContentUri"] = "s3://code/layer.zip"
-    translated: dict[str, Any] = transform(
-        template,
-        {"DeployTestResources": deploy_test_resources},
-        _NoManagedPolicies(),
-    )
-    return translated
+    # The local cloud's own translation: what it deploys is what these tests check.
+    return translate(template, {"DeployTestResources": deploy_test_resources}, "us-east-1")
 
 
 @pytest.fixture(scope="module", params=["true", "false"])
-def resources(request: pytest.FixtureRequest, monkeypatch_module: Any) -> dict[str, Any]:
+def resources(request: pytest.FixtureRequest) -> dict[str, Any]:
     return _translate(request.param)["Resources"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Any:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        yield patch
 
 
 def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
