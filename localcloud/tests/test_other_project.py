@@ -15,9 +15,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from tests.apigw.apigw_support import send
 
 PACKAGE_SRC = Path(__file__).resolve().parents[1] / "src"
 GREETER = Path(__file__).resolve().parent / "projects" / "greeter"
@@ -45,13 +43,6 @@ def _exports(stdout: str) -> dict[str, str]:
         line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export ")
     )
     return {name: value for name, value in pairs}
-
-
-def _signed_get(url: str, exports: dict[str, str]) -> requests.Response:
-    credentials = Credentials(exports["AWS_ACCESS_KEY_ID"], exports["AWS_SECRET_ACCESS_KEY"])
-    request = AWSRequest(method="GET", url=url)
-    SigV4Auth(credentials, "execute-api", "us-east-1").add_auth(request)
-    return requests.get(url, headers=dict(request.headers), timeout=30)
 
 
 def _receive_one(sqs: Any, queue_url: str, timeout_s: float) -> str | None:
@@ -100,7 +91,12 @@ def test_up_runs_another_project_from_its_folder(greeter: Path) -> None:
         # The Lambda-proxy route answers a signed request and refuses an unsigned one.
         api_id = outputs["ApiUrl"].split("//", 1)[1].split(".", 1)[0]
         url = f"{exports['LOCALCLOUD_API_FRONT']}/restapis/{api_id}/v1/_user_request_/hello/api"
-        answer = _signed_get(url, exports)
+        answer = send(
+            "GET",
+            url,
+            access_key=exports["AWS_ACCESS_KEY_ID"],
+            secret=exports["AWS_SECRET_ACCESS_KEY"],
+        )
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"greeting": "Hello, api!", "caller": exports["AWS_ACCESS_KEY_ID"]}
         assert requests.get(url, timeout=30).status_code == 403

@@ -19,7 +19,6 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -30,8 +29,8 @@ from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from stackclient.http import SignedApi, local_api_url
 from stackclient.stack import Stack
 from tests.reliability.faults_and_tallies import FaultControl, LogCapture, Summary
+from tests.repository import TEMPLATE
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_NAME = "reliability"
 REGION = "us-east-1"
 
@@ -98,7 +97,7 @@ def log_capture() -> Iterator[LogCapture]:
 def cloud(aws_env: None, log_capture: LogCapture, sizes: Sizes) -> Iterator[LocalCloud]:
     local = LocalCloud(
         CloudOptions(
-            template=REPO_ROOT / "template.yaml",
+            template=TEMPLATE,
             stack_name=STACK_NAME,
             region=REGION,
             parameter_overrides=(
