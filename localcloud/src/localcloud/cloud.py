@@ -1,7 +1,8 @@
 """LocalCloud: start the moto server, deploy the template, run the functions, pollers and API.
 
 Order matters: the server must answer before the deploy; the invoker needs the deployed
-functions; pollers and the API front need the invoker. ``stop`` undoes it in reverse, so no
+functions (and the log delivery, which sends their output to the server's CloudWatch); pollers
+and the API front need the invoker. ``stop`` undoes it in reverse, so no
 worker process or poller thread outlives the cloud.
 """
 
@@ -22,6 +23,7 @@ from localcloud.config import (
 from localcloud.deploy.deployer import deploy_stack
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
+from localcloud.functions.log_delivery import LogDelivery
 from localcloud.functions.timeouts import with_function_timeouts
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack
@@ -70,6 +72,7 @@ class LocalCloud:
         )
         self.stack: DeployedStack | None = None
         self.invoker: LocalInvoker | None = None
+        self.log_delivery: LogDelivery | None = None
         self.api_front_url: str | None = None
         self._stoppables: list[Any] = []
 
@@ -108,7 +111,13 @@ class LocalCloud:
                 options.function_timeouts,
             )
             timings["deploy_s"] = time.perf_counter() - started - timings["server_s"]
-            self.invoker = LocalInvoker(self.stack.functions, self.endpoint_url, options.region)
+            self.log_delivery = LogDelivery(self.endpoint_url, options.region).start()
+            self.invoker = LocalInvoker(
+                self.stack.functions,
+                self.endpoint_url,
+                options.region,
+                log_delivery=self.log_delivery,
+            )
             self.server.set_invoker(self.invoker)
             if options.with_esm:
                 self._start_esm(self.stack, self.invoker)
@@ -170,6 +179,10 @@ class LocalCloud:
             self.invoker.close()
             self.invoker = None
             log.info("stopped the workers at +%.2f s", _since(started))
+        if self.log_delivery is not None:  # after the workers' last lines, before moto goes
+            self.log_delivery.stop()
+            self.log_delivery = None
+            log.info("delivered the functions' logs at +%.2f s", _since(started))
         self.server.stop()
         log.info("stopped the moto server at +%.2f s", _since(started))
 

@@ -33,6 +33,8 @@ from localcloud.control import ControlEndpoints, HealthSource
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
+from localcloud.functions.logging_config import LoggingConfigReporter
+from localcloud.moto_internals.cloudwatch import install_metric_data_namespace_filter
 from localcloud.moto_internals.serial import SerializedMoto
 from localcloud.moto_internals.werkzeug_app import (
     DomainDispatcherApplication,
@@ -195,16 +197,21 @@ class LocalCloudServer:
         self._host = host
         self._port = port
         self.faults = faults or FaultRegistry()
+        install_metric_data_namespace_filter()
         # Faults outside the lock: a delay fault must not hold up every other caller.
         self.middleware = LambdaInvokeMiddleware(
-            FaultMiddleware(
-                SqsMessageRules(
-                    MessageMoveTaskMiddleware(
-                        SerializedMoto(UnimplementedOperations(CachingDispatcher())),
-                        MessageMoveTasks(lambda: self.url),
-                    )
+            # GetFunction(Configuration) of our functions gains the LoggingConfig moto lacks.
+            LoggingConfigReporter(
+                FaultMiddleware(
+                    SqsMessageRules(
+                        MessageMoveTaskMiddleware(
+                            SerializedMoto(UnimplementedOperations(CachingDispatcher())),
+                            MessageMoveTasks(lambda: self.url),
+                        )
+                    ),
+                    self.faults,
                 ),
-                self.faults,
+                lambda: self.middleware.invoker,
             )
         )
         self.control = ControlEndpoints(self.middleware)

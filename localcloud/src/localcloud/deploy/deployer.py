@@ -27,6 +27,7 @@ from localcloud.deploy.policy_attributes import resolve_policy_attributes
 from localcloud.deploy.ssm_parameters import resolve_for_moto
 from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
+from localcloud.functions.logging_config import from_template
 from localcloud.moto_internals.cloudformation_fixups import (
     FUNCTION_TYPE,
     REST_API_TYPE,
@@ -95,9 +96,14 @@ def _with_dependencies(
 
 
 def _function_spec(
-    lambda_client: Any, logical_id: str, function_name: str, code: PackagedCode
+    lambda_client: Any,
+    logical_id: str,
+    function_name: str,
+    code: PackagedCode,
+    logging_config: Any = None,
 ) -> FunctionSpec:
     function = lambda_client.get_function(FunctionName=function_name)
+    log_group, log_format = from_template(logging_config)
     config = function["Configuration"]
     reserved = (function.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
     return FunctionSpec(
@@ -112,6 +118,8 @@ def _function_spec(
         memory_mb=int(config.get("MemorySize", 128)),
         environment=_environment_strings((config.get("Environment") or {}).get("Variables") or {}),
         reserved_concurrency=int(reserved) if reserved is not None else None,
+        log_group=log_group,
+        log_format=log_format,
     )
 
 
@@ -189,10 +197,18 @@ def deploy_stack(
     for logical_id, rtype in types.items():
         if rtype == FUNCTION_TYPE and logical_id in packaged:
             code = packaged[logical_id]
-            spec = _function_spec(lambda_client, logical_id, physical[logical_id], code)
+            logging_key = moto_template.logging_outputs.get(logical_id)
+            logging_config = json.loads(outputs[logging_key]) if logging_key in outputs else None
+            spec = _function_spec(
+                lambda_client, logical_id, physical[logical_id], code, logging_config
+            )
             functions[spec.function_name] = spec
 
-    internal = [*moto_template.esm_outputs.values(), *moto_template.api_outputs.values()]
+    internal = [
+        *moto_template.esm_outputs.values(),
+        *moto_template.api_outputs.values(),
+        *moto_template.logging_outputs.values(),
+    ]
     if hide_outputs(stack_name, region, internal):
         outputs = {k: v for k, v in outputs.items() if k not in internal}
     log.info(

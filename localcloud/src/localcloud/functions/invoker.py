@@ -3,7 +3,9 @@
 Implements ``localcloud.specs.Invoker`` (synchronous RequestResponse invokes) for the ESM
 pollers, the API front, the server's Invoke route and the CLI. Functions are found by physical
 name, ARN (qualifier ignored) or logical id. An event over Lambda's 6 MB synchronous limit raises
-``RequestTooLarge`` before any worker sees it (``localcloud.functions.limits``).
+``RequestTooLarge`` before any worker sees it (``localcloud.functions.limits``). With a
+``LogDelivery``, every worker's output also reaches the function's CloudWatch log group
+(``localcloud.functions.log_delivery``); the caller starts and stops it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from localcloud.config import ACCOUNT_ID, DEFAULT_POOL_SIZE
 from localcloud.functions.environment import worker_environment
 from localcloud.functions.limits import check_request_size, payload_size
+from localcloud.functions.log_delivery import LogDelivery
 from localcloud.functions.pool import WorkerPool
 from localcloud.functions.worker import WorkerResult
 from localcloud.specs import FunctionSpec, InvokeResult
@@ -43,6 +46,7 @@ class LocalInvoker:
         endpoint_url: str,
         region: str,
         default_pool_size: int = DEFAULT_POOL_SIZE,
+        log_delivery: LogDelivery | None = None,
     ) -> None:
         self.region = region
         self._specs = dict(functions)
@@ -52,6 +56,7 @@ class LocalInvoker:
                 spec,
                 worker_environment(spec, endpoint_url, region),
                 spec.reserved_concurrency or default_pool_size,
+                log_delivery,
             )
             for name, spec in functions.items()
         }

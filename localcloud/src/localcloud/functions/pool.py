@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from localcloud.functions.log_delivery import LogDelivery
 from localcloud.functions.worker import Worker
 from localcloud.specs import FunctionSpec
 
@@ -22,10 +23,17 @@ class PoolClosed(RuntimeError):
 
 
 class WorkerPool:
-    def __init__(self, spec: FunctionSpec, env: dict[str, str], size: int) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        env: dict[str, str],
+        size: int,
+        log_delivery: LogDelivery | None = None,
+    ) -> None:
         self.spec = spec
         self.size = max(1, size)
         self._env = env
+        self._log_delivery = log_delivery
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._starting = 0
@@ -56,7 +64,7 @@ class WorkerPool:
                     break
                 self._changed.wait()
         try:
-            worker = Worker(self.spec, self._env, next(self._numbers))
+            worker = Worker(self.spec, self._env, next(self._numbers), self._log_delivery)
         except BaseException:
             with self._changed:
                 self._starting -= 1

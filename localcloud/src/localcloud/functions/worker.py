@@ -1,7 +1,8 @@
 """Drive one worker subprocess from the local cloud: spawn, invoke with a deadline, kill.
 
 The worker's stdout (stderr joined to it) is pumped line by line into the ``localcloud.function``
-logger, prefixed with the function name, and captured per invoke for ``LogType=Tail``.
+logger, prefixed with the function name, captured per invoke for ``LogType=Tail`` and, with a
+log delivery, queued for the worker's own CloudWatch log stream (``platform_log.FunctionLog``).
 Failures map to what Lambda reports:
 - handler raised -> ``Unhandled`` with the runtime's error document;
 - deadline passed -> ``Timeout`` (``Sandbox.Timedout``), worker killed;
@@ -36,6 +37,8 @@ from localcloud.functions.limits import (
     payload_size,
     response_too_large,
 )
+from localcloud.functions.log_delivery import LogDelivery
+from localcloud.functions.platform_log import FunctionLog, log_stream_name, report_line
 from localcloud.specs import FunctionSpec
 
 WORKER_PROGRAM = Path(worker_main.__file__).resolve()
@@ -110,11 +113,27 @@ def resident_mb(pid: int) -> float | None:
 
 
 class Worker:
-    """One long-lived subprocess running one function's handler."""
+    """One long-lived subprocess running one function's handler: one execution environment,
+    with its own CloudWatch log stream when ``log_delivery`` is given."""
 
-    def __init__(self, spec: FunctionSpec, env: dict[str, str], index: int) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        env: dict[str, str],
+        index: int,
+        log_delivery: LogDelivery | None = None,
+    ) -> None:
         self.spec = spec
         self.name = f"{spec.function_name}#{index}"
+        self.log_stream = log_stream_name()
+        env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream}
+        self._cloud_log: FunctionLog | None = None
+        if log_delivery is not None:
+            group, stream, submit = spec.log_group_name, self.log_stream, log_delivery.submit
+            self._cloud_log = FunctionLog(
+                lambda when, message: submit(group, stream, when, message), spec.log_format
+            )
+        self._spawned = time.monotonic()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
         command = [
@@ -141,6 +160,8 @@ class Worker:
         self._closed = False
         self._capture: list[str] | None = None
         self._capture_id = ""
+        self._reported = False  # the worker printed this invoke's REPORT line
+        self._rss_seen = 0.0  # the highest resident memory sampled during this invoke, MB
         self._captured = threading.Event()
         self._lock = threading.Lock()
         self._pump = threading.Thread(target=self._pump_output, name=self.name, daemon=True)
@@ -160,10 +181,13 @@ class Worker:
         for raw in iter(self._process.stdout.readline, b""):
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
             function_log.info("[%s] %s", prefix, line)
+            if self._cloud_log is not None:
+                self._cloud_log.write(line)
             with self._lock:
                 if self._capture is not None:
                     self._capture.append(line)
                     if line.startswith(f"REPORT RequestId: {self._capture_id}"):
+                        self._reported = True
                         self._captured.set()
         self._captured.set()
 
@@ -176,11 +200,17 @@ class Worker:
             self.kill()
             raise WorkerDied("init timed out") from None
         self._ready = True
+        if self._cloud_log is not None:
+            # From spawn to ready: the interpreter's start and the handler's import, as Lambda's
+            # Init Duration covers the runtime's start and the module's init.
+            self._cloud_log.cold_start((time.monotonic() - self._spawned) * 1000)
 
     def invoke(self, request_id: str, event: Any, arn: str) -> WorkerResult:
         timeout_s = float(self.spec.timeout_s)
         with self._lock:
             self._capture, self._capture_id = [], request_id
+            self._reported = False
+            self._rss_seen = 0.0
             self._captured.clear()
         started = time.monotonic()
         try:
@@ -221,6 +251,8 @@ class Worker:
 
     def _check_memory(self) -> None:
         rss = resident_mb(self.pid)
+        if rss is not None:
+            self._rss_seen = max(self._rss_seen, rss)
         if rss is not None and rss > self.spec.memory_mb:
             raise MemoryExceeded(rss)
 
@@ -235,12 +267,42 @@ class Worker:
         self, outcome: Outcome, error_type: str, message: str, started: float
     ) -> WorkerResult:
         self._captured.wait(LOG_DRAIN_S if outcome == "crash" else 0.2)
+        duration_ms = (time.monotonic() - started) * 1000
         function_log.error("[%s] %s", self.spec.function_name, message)
         with self._lock:
+            request_id, reported = self._capture_id, self._reported
             if self._capture is not None:
                 self._capture.append(message)
+        self._cloud_log_failure(
+            request_id, reported, outcome, error_type, message=message, duration_ms=duration_ms
+        )
         payload = {"errorType": error_type, "errorMessage": message}
-        return WorkerResult(outcome, payload, (time.monotonic() - started) * 1000, self._take_log())
+        return WorkerResult(outcome, payload, duration_ms, self._take_log())
+
+    def _cloud_log_failure(
+        self,
+        request_id: str,
+        reported: bool,
+        outcome: Outcome,
+        error_type: str,
+        *,
+        message: str,
+        duration_ms: float,
+    ) -> None:
+        if self._cloud_log is None:
+            return
+        self._cloud_log.write(message)
+        if not reported:
+            # The worker is gone or killed: Lambda's platform writes END and REPORT for it.
+            self._cloud_log.write(f"END RequestId: {request_id}")
+            status = "timeout" if outcome == "timeout" else "error"
+            used = min(int(self._rss_seen), self.spec.memory_mb)
+            self._cloud_log.write(
+                report_line(
+                    request_id, duration_ms, self.spec.memory_mb, used, status=status,
+                    error_type=None if outcome == "timeout" else error_type,
+                )
+            )  # fmt: skip
 
     def _take_log(self) -> str:
         with self._lock:
@@ -277,6 +339,8 @@ class Worker:
         except subprocess.TimeoutExpired:
             self._process.kill()
         self._close()
+        # Its last lines reach the log delivery before the cloud flushes it.
+        self._pump.join(timeout=LOG_DRAIN_S)
 
     def _close_requests(self) -> None:
         with contextlib.suppress(OSError):
