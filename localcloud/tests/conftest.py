@@ -3,6 +3,7 @@ and specs of the probe function (a test double of a *function*, never of AWS).""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from localcloud.specs import FunctionSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_UNDER_TEST = Path(__file__).resolve().parent / "functions_under_test"
+GREETER = Path(__file__).resolve().parent / "projects" / "greeter"
 
 
 @pytest.fixture(autouse=True)
@@ -52,3 +54,12 @@ def probe_spec() -> Callable[..., FunctionSpec]:
         return FunctionSpec(**values)
 
     return make
+
+
+@pytest.fixture
+def greeter_copy(tmp_path: Path) -> Path:
+    """A copy of the greeter project: its `.localcloud/` (state, dependency cache) stays out of
+    git, and a test may edit its code."""
+    project = tmp_path / "greeter"
+    shutil.copytree(GREETER, project, ignore=shutil.ignore_patterns(".localcloud", "__pycache__"))
+    return project

@@ -4,7 +4,6 @@ CodeUri's requirements.txt installed, an SQS trigger and a signed Lambda-proxy r
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 PACKAGE_SRC = Path(__file__).resolve().parents[1] / "src"
-GREETER = Path(__file__).resolve().parent / "projects" / "greeter"
 
 pytestmark = pytest.mark.slow
 
@@ -64,11 +62,8 @@ def _receive_one(sqs: Any, queue_url: str, timeout_s: float) -> str | None:
 
 
 @pytest.fixture
-def greeter(tmp_path: Path) -> Path:
-    """A copy of the project, so its `.localcloud/` (state, dependency cache) stays out of git."""
-    project = tmp_path / "greeter"
-    shutil.copytree(GREETER, project, ignore=shutil.ignore_patterns(".localcloud", "__pycache__"))
-    return project
+def greeter(greeter_copy: Path) -> Path:
+    return greeter_copy
 
 
 def test_up_runs_another_project_from_its_folder(greeter: Path) -> None:

@@ -20,9 +20,11 @@ from localcloud.config import (
     SECRET_ACCESS_KEY,
     Endpoints,
 )
+from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.deploy.deployer import deploy_stack
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
+from localcloud.functions.reload import CodeReloader
 from localcloud.functions.timeouts import with_function_timeouts
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack
@@ -53,6 +55,11 @@ class CloudOptions:
     cors_allow_origins: tuple[str, ...] = ()
     # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
     function_timeouts: dict[str, int] = field(default_factory=dict)
+    # Recycle a function's workers when its code or layers change (localcloud.functions.reload).
+    hot_reload: bool = False
+    # One function's worker under debugpy, listening on host:debug_port (pool of one).
+    debug_function: str | None = None
+    debug_port: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -72,6 +79,7 @@ class LocalCloud:
         self.stack: DeployedStack | None = None
         self.invoker: LocalInvoker | None = None
         self.api_front_url: str | None = None
+        self.reloader: CodeReloader | None = None
         self._stoppables: list[Any] = []
 
     @property
@@ -109,12 +117,22 @@ class LocalCloud:
                 options.function_timeouts,
             )
             timings["deploy_s"] = time.perf_counter() - started - timings["server_s"]
-            self.invoker = LocalInvoker(self.stack.functions, self.endpoint_url, options.region)
+            self.invoker = LocalInvoker(
+                self.stack.functions,
+                self.endpoint_url,
+                options.region,
+                debug_function=options.debug_function,
+                debug_address=(
+                    (options.host, options.debug_port) if options.debug_port is not None else None
+                ),
+            )
             self.server.set_invoker(self.invoker)
             if options.with_esm:
                 self._start_esm(self.stack, self.invoker)
             if options.with_api:
                 self._start_api(self.stack, self.invoker)
+            if options.hot_reload:
+                self._start_reloader(self.invoker)
             if options.prewarm:
                 self.invoker.prewarm()
         except BaseException:
@@ -135,6 +153,17 @@ class LocalCloud:
         supervisor.start()
         self.server.set_poller_health(supervisor.health)
         self._stoppables.append(supervisor)
+
+    def _start_reloader(self, invoker: LocalInvoker) -> None:
+        cache = dependency_cache(self.options.template)
+        reloader = CodeReloader(
+            invoker,
+            install=lambda code_dir: install_dependencies(code_dir, cache),
+            prewarm=self.options.prewarm,
+        )
+        reloader.start()
+        self.reloader = reloader
+        self._stoppables.append(reloader)
 
     def _start_api(self, stack: DeployedStack, invoker: LocalInvoker) -> None:
         try:

@@ -4,6 +4,9 @@ Implements ``localcloud.specs.Invoker`` (synchronous RequestResponse invokes) fo
 pollers, the API front, the server's Invoke route and the CLI. Functions are found by physical
 name, ARN (qualifier ignored) or logical id. An event over Lambda's 6 MB synchronous limit raises
 ``RequestTooLarge`` before any worker sees it (``localcloud.functions.limits``).
+
+One function may run under a debugger (``debug_function``): its pool holds a single worker, which
+listens for a debugpy client on ``debug_address``, so every invoke reaches the attached session.
 """
 
 from __future__ import annotations
@@ -43,18 +46,32 @@ class LocalInvoker:
         endpoint_url: str,
         region: str,
         default_pool_size: int = DEFAULT_POOL_SIZE,
+        *,
+        debug_function: str | None = None,
+        debug_address: tuple[str, int] | None = None,
     ) -> None:
         self.region = region
         self._specs = dict(functions)
         self._by_logical_id = {spec.logical_id: spec for spec in functions.values()}
+        debugged = self._debugged(debug_function) if debug_address else None
         self._pools = {
             name: WorkerPool(
                 spec,
                 worker_environment(spec, endpoint_url, region),
-                spec.reserved_concurrency or default_pool_size,
+                1 if name == debugged else spec.reserved_concurrency or default_pool_size,
+                debug_address if name == debugged else None,
             )
             for name, spec in functions.items()
         }
+
+    def _debugged(self, name: str | None) -> str:
+        try:
+            return self.resolve(name or "").function_name
+        except FunctionNotFound:
+            known = sorted(spec.logical_id for spec in self._specs.values())
+            raise FunctionNotFound(
+                f"--debug-function: no function {name!r} (functions: {', '.join(known)})"
+            ) from None
 
     @property
     def functions(self) -> dict[str, FunctionSpec]:
@@ -73,6 +90,20 @@ class LocalInvoker:
     def worker_pids(self, name_or_arn: str, busy_only: bool = False) -> set[int]:
         """Process ids of a function's workers: for tools and tests that kill one on purpose."""
         return self._pools[self.resolve(name_or_arn).function_name].worker_pids(busy_only)
+
+    def recycle(self, function_name: str, spec: FunctionSpec | None = None) -> None:
+        """Retire the function's workers (hot reload): the next invoke imports its code afresh,
+        with ``spec``'s dependency folders if given; an invoke in flight finishes first."""
+        name = self.resolve(function_name).function_name
+        if spec is not None:
+            self._specs[name] = spec
+            self._by_logical_id[spec.logical_id] = spec
+        self._pools[name].recycle(spec)
+
+    def prewarm_function(self, function_name: str) -> str | None:
+        """Start one worker of the function and wait for its init: the handler's import error,
+        if any (raises on a closed pool)."""
+        return self._pools[self.resolve(function_name).function_name].prewarm()
 
     def function_arn(self, spec: FunctionSpec) -> str:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{spec.function_name}"

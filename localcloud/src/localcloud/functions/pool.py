@@ -4,6 +4,10 @@ Like Lambda's execution environments, a worker serves one invoke at a time and s
 the next; a worker that timed out, crashed or ran out of memory is dropped and the next invoke
 starts a fresh one (a cold start). When every worker is busy and the pool is full, an invoke
 waits for one (Lambda would throttle; the local cloud queues instead).
+
+``recycle`` (hot reload) retires every worker started before it: idle ones are stopped at once,
+busy ones finish their invoke on the code they imported and are stopped when they come back, so
+the next invoke always starts a worker that imports the code as it is now.
 """
 
 from __future__ import annotations
@@ -16,16 +20,29 @@ from contextlib import contextmanager
 from localcloud.functions.worker import Worker
 from localcloud.specs import FunctionSpec
 
+# An idle worker exits at EOF on its request pipe at once; this only bounds a stuck one.
+RETIRE_GRACE_S = 0.5
+
 
 class PoolClosed(RuntimeError):
     pass
 
 
 class WorkerPool:
-    def __init__(self, spec: FunctionSpec, env: dict[str, str], size: int) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        env: dict[str, str],
+        size: int,
+        debug_address: tuple[str, int] | None = None,
+    ) -> None:
         self.spec = spec
         self.size = max(1, size)
         self._env = env
+        self._debug_address = debug_address
+        # Bumped by recycle(); a worker born under an older generation is not reused.
+        self._generation = 0
+        self._born: dict[Worker, int] = {}
         self._idle: list[Worker] = []
         self._all: set[Worker] = set()
         self._starting = 0
@@ -53,10 +70,11 @@ class WorkerPool:
                     return self._idle.pop()  # the warmest one
                 if len(self._all) + self._starting < self.size:
                     self._starting += 1
+                    spec, generation = self.spec, self._generation
                     break
                 self._changed.wait()
         try:
-            worker = Worker(self.spec, self._env, next(self._numbers))
+            worker = Worker(spec, self._env, next(self._numbers), self._debug_address)
         except BaseException:
             with self._changed:
                 self._starting -= 1
@@ -66,18 +84,43 @@ class WorkerPool:
             self._starting -= 1
             if not self._closed:
                 self._all.add(worker)
+                self._born[worker] = generation
                 return worker
         worker.kill()
         raise PoolClosed(self.spec.function_name)
 
     def _release(self, worker: Worker) -> None:
         with self._changed:
-            if worker.alive and not self._closed:
+            current = self._born.get(worker) == self._generation
+            if worker.alive and current and not self._closed:
                 self._idle.append(worker)
-            else:
-                self._all.discard(worker)
-                worker.kill()
+                self._changed.notify()
+                return
+            self._all.discard(worker)
+            self._born.pop(worker, None)
             self._changed.notify()
+        if worker.alive and not current:
+            worker.stop(grace_s=RETIRE_GRACE_S)  # done with its invoke, on the old code
+        else:
+            worker.kill()
+
+    def recycle(self, spec: FunctionSpec | None = None) -> int:
+        """Retire the current workers (see the module's doc), optionally switching to a new spec
+        (reinstalled dependencies). Returns how many idle workers were stopped now."""
+        with self._changed:
+            self._generation += 1
+            if spec is not None:
+                self.spec = spec
+            retired, self._idle = self._idle, []
+            for worker in retired:
+                self._all.discard(worker)
+                self._born.pop(worker, None)
+            self._changed.notify_all()
+        for worker in retired:
+            worker.request_stop()
+        for worker in retired:
+            worker.stop(grace_s=RETIRE_GRACE_S)
+        return len(retired)
 
     @contextmanager
     def worker(self) -> Iterator[Worker]:
@@ -88,10 +131,11 @@ class WorkerPool:
         finally:
             self._release(worker)
 
-    def prewarm(self) -> None:
-        """Start one worker and wait for its handler import (init) to finish."""
+    def prewarm(self) -> str | None:
+        """Start one worker and wait for its handler import (init) to finish; its init error."""
         with self.worker() as worker:
             worker.wait_ready()
+            return worker.init_error
 
     def close(self) -> None:
         with self._changed:
@@ -99,6 +143,7 @@ class WorkerPool:
             workers = list(self._all)
             self._all.clear()
             self._idle.clear()
+            self._born.clear()
             self._changed.notify_all()
         # EOF to all first, so they exit in parallel, then reap (or kill) each.
         for worker in workers:

@@ -11,6 +11,10 @@ Failures map to what Lambda reports:
 Memory is watched from outside (``/proc/<pid>/statm`` every few ms while an invoke runs, plus the
 worker's own peak RSS after it), because ``RLIMIT_AS`` counts virtual memory and breaks Python
 threads long before the resident set reaches the limit.
+
+A worker started with a debug address listens for a debugger (``worker_main``) and reports
+whether one is attached; while one is, the invoke's deadline stands still, so sitting at a
+breakpoint does not time the invoke out.
 """
 
 from __future__ import annotations
@@ -64,18 +68,28 @@ class WorkerDied(Exception):
 
 
 class _FrameReader:
-    """Length-prefixed frames from a raw fd, with a deadline (select, no extra thread)."""
+    """Length-prefixed frames from a raw fd, with a deadline (select, no extra thread).
+
+    A debugger-status frame (``worker_main.DEBUGGER_ATTACHED``) is consumed here, whenever it
+    comes; time spent with a debugger attached does not count against the deadline.
+    """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._buffer = b""
+        self.debugger_attached = False
 
     def read(self, deadline: float, on_wait: Any = None) -> dict[str, Any]:
+        last = time.monotonic()
         while True:
             frame = self._take()
             if frame is not None:
                 return frame
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            if self.debugger_attached:
+                deadline += now - last
+            last = now
+            remaining = deadline - now
             if remaining <= 0:
                 raise TimeoutError
             ready, _, _ = select.select([self.fd], [], [], min(remaining, MEMORY_POLL_S))
@@ -88,11 +102,16 @@ class _FrameReader:
                 on_wait()
 
     def _take(self) -> dict[str, Any] | None:
-        stream = io.BytesIO(self._buffer)
-        frame = worker_main.read_frame(stream)
-        if frame is not None:
+        while True:
+            stream = io.BytesIO(self._buffer)
+            frame = worker_main.read_frame(stream)
+            if frame is None:
+                return None
             self._buffer = self._buffer[stream.tell() :]
-        return frame
+            if worker_main.DEBUGGER_ATTACHED not in frame:
+                return frame
+            self.debugger_attached = bool(frame[worker_main.DEBUGGER_ATTACHED])
+            function_log.info("debugger %s", "attached" if self.debugger_attached else "detached")
 
 
 class MemoryExceeded(Exception):
@@ -112,7 +131,13 @@ def resident_mb(pid: int) -> float | None:
 class Worker:
     """One long-lived subprocess running one function's handler."""
 
-    def __init__(self, spec: FunctionSpec, env: dict[str, str], index: int) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        env: dict[str, str],
+        index: int,
+        debug_address: tuple[str, int] | None = None,
+    ) -> None:
         self.spec = spec
         self.name = f"{spec.function_name}#{index}"
         request_read, request_write = os.pipe()
@@ -120,7 +145,9 @@ class Worker:
         command = [
             sys.executable, "-I", "-u", str(WORKER_PROGRAM),
             str(request_read), str(response_write), spec.handler, str(spec.code_dir),
-            os.pathsep.join(str(d) for d in (*spec.dependency_dirs, *spec.layer_dirs)),
+            os.pathsep.join(str(d) for d in spec.dependency_dirs),
+            os.pathsep.join(str(d) for d in spec.layer_dirs),
+            f"{debug_address[0]}:{debug_address[1]}" if debug_address else "",
         ]  # fmt: skip
         self._process = subprocess.Popen(  # noqa: S603 - our own program, no shell
             command,
@@ -138,6 +165,8 @@ class Worker:
         self._requests: BinaryIO = os.fdopen(request_write, "wb", buffering=0)
         self._responses = _FrameReader(response_read)
         self._ready = False
+        # The handler's import error (Runtime.ImportModuleError...), once ready.
+        self.init_error: str | None = None
         self._closed = False
         self._capture: list[str] | None = None
         self._capture_id = ""
@@ -171,11 +200,12 @@ class Worker:
         if self._ready:
             return
         try:
-            self._responses.read(time.monotonic() + INIT_TIMEOUT_S)
+            ready = self._responses.read(time.monotonic() + INIT_TIMEOUT_S)
         except TimeoutError:
             self.kill()
             raise WorkerDied("init timed out") from None
         self._ready = True
+        self.init_error = ready.get("init_error")
 
     def invoke(self, request_id: str, event: Any, arn: str) -> WorkerResult:
         timeout_s = float(self.spec.timeout_s)
