@@ -4,6 +4,7 @@ and specs of the probe function (a test double of a *function*, never of AWS).""
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,15 @@ def greeter_copy(tmp_path: Path) -> Path:
     project = tmp_path / "greeter"
     shutil.copytree(GREETER, project, ignore=shutil.ignore_patterns(".localcloud", "__pycache__"))
     return project
+
+
+@pytest.fixture
+def free_port() -> Callable[[], int]:
+    """A port nothing listens on now (for servers that cannot be given port 0)."""
+
+    def pick() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+    return pick

@@ -63,6 +63,8 @@ class LocalInvoker:
             )
             for name, spec in functions.items()
         }
+        if debugged:
+            self._pools[debugged].keep_listening()
 
     def _debugged(self, name: str | None) -> str:
         try:

@@ -8,16 +8,21 @@ waits for one (Lambda would throttle; the local cloud queues instead).
 ``recycle`` (hot reload) retires every worker started before it: idle ones are stopped at once,
 busy ones finish their invoke on the code they imported and are stopped when they come back, so
 the next invoke always starts a worker that imports the code as it is now.
+
+A pool under a debugger (``debug_address``) keeps its one worker listening: when a worker goes
+(timed out, crashed, recycled) the next one starts at once, so a debugger can attach before the
+next invoke rather than only during it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from localcloud.functions.worker import Worker
+from localcloud.functions.worker import Worker, WorkerDied
 from localcloud.specs import FunctionSpec
 
 # An idle worker exits at EOF on its request pipe at once; this only bounds a stuck one.
@@ -103,6 +108,20 @@ class WorkerPool:
             worker.stop(grace_s=RETIRE_GRACE_S)  # done with its invoke, on the old code
         else:
             worker.kill()
+        self.keep_listening()
+
+    def keep_listening(self) -> None:
+        """Under a debugger, start a worker in the background if there is none."""
+        if self._debug_address is None:
+            return
+        with self._changed:
+            if self._closed or self._all or self._starting:
+                return
+        threading.Thread(target=self._listen, name=f"{self.spec.function_name}-debug").start()
+
+    def _listen(self) -> None:
+        with contextlib.suppress(PoolClosed, WorkerDied):
+            self.prewarm()
 
     def recycle(self, spec: FunctionSpec | None = None) -> int:
         """Retire the current workers (see the module's doc), optionally switching to a new spec
@@ -120,6 +139,7 @@ class WorkerPool:
             worker.request_stop()
         for worker in retired:
             worker.stop(grace_s=RETIRE_GRACE_S)
+        self.keep_listening()
         return len(retired)
 
     @contextmanager

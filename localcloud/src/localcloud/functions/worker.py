@@ -142,8 +142,10 @@ class Worker:
         self.name = f"{spec.function_name}#{index}"
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        # Under a debugger: frozen stdlib modules would hide breakpoints in them, pydevd says.
+        debug_options = ["-X", "frozen_modules=off"] if debug_address else []
         command = [
-            sys.executable, "-I", "-u", str(WORKER_PROGRAM),
+            sys.executable, "-I", "-u", *debug_options, str(WORKER_PROGRAM),
             str(request_read), str(response_write), spec.handler, str(spec.code_dir),
             os.pathsep.join(str(d) for d in spec.dependency_dirs),
             os.pathsep.join(str(d) for d in spec.layer_dirs),
@@ -151,7 +153,7 @@ class Worker:
         ]  # fmt: skip
         self._process = subprocess.Popen(  # noqa: S603 - our own program, no shell
             command,
-            env=env,
+            env={**env, "PYDEVD_DISABLE_FILE_VALIDATION": "1"} if debug_address else env,
             cwd=spec.code_dir,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
