@@ -220,3 +220,21 @@ def test_an_sqs_triggered_function_keeps_processing_across_a_reload(
     sqs.send_message(QueueUrl=requests_url, MessageBody="two")
     # The same poller, not a restarted one: "one" is not delivered again.
     assert _receive_bodies(sqs, greetings_url, until="bravo two") == ["bravo two"]
+
+
+def test_a_changed_requirements_txt_is_reinstalled_without_a_restart(
+    project: Path, start_cloud: Callable[..., LocalCloud]
+) -> None:
+    cloud = start_cloud(with_esm=False)
+    assert invoke(cloud, {})["greeting"] == "Hello, x!"
+    words = project / "vendor" / "greeting-words" / "src" / "greeting_words" / "__init__.py"
+    words.write_text(words.read_text().replace("Hello", "Howdy"))
+    requirements = project / "src" / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "# a new version of greeting-words\n")
+
+    deadline = time.monotonic() + PATIENCE_S * 2  # pip runs
+    while (greeting := invoke(cloud, {})["greeting"]) != "Howdy, x!":
+        assert greeting == "Hello, x!"  # the previous dependencies until the install is done
+        assert time.monotonic() < deadline, "the new requirements were never installed"
+        time.sleep(0.2)
+    assert len(list((project / ".localcloud" / "deps").glob("*/greeting_words"))) == 2

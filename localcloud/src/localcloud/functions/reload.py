@@ -23,6 +23,7 @@ watch limit, some network file systems) it falls back to polling every ``POLL_S`
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import os
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 
 QUIET_S = 0.3
 POLL_S = 0.5
+REPORTS_KEPT = 100
 # Not code: Python's bytecode cache, the local cloud's own files, version control.
 IGNORED_DIRS = SKIPPED_DIRS | {".localcloud", ".git"}
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".swp", ".swx", "~")
@@ -131,7 +133,8 @@ class CodeReloader:
         self._timer: threading.Timer | None = None
         self._stopped = False
         self._observer: BaseObserver | None = None
-        self.reloads: list[Reload] = []
+        # The latest reports, oldest first.
+        self.reloads: collections.deque[Reload] = collections.deque(maxlen=REPORTS_KEPT)
 
     @property
     def folders(self) -> list[Path]:
