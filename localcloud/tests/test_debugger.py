@@ -3,6 +3,7 @@ Code does, stops at a breakpoint in the handler past the function's timeout, and
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import uuid
@@ -13,7 +14,8 @@ import pytest
 from tests.dap_client import DapClient
 
 from localcloud.cloud import CloudOptions, LocalCloud
-from localcloud.specs import InvokeResult
+from localcloud.functions.invoker import FunctionNotFound, LocalInvoker
+from localcloud.specs import FunctionSpec, InvokeResult
 
 pytestmark = pytest.mark.slow
 
@@ -130,3 +132,24 @@ def test_without_a_debugger_the_timeout_applies_and_the_next_worker_listens_agai
     finally:
         client.close()
     assert [r.payload for r in results] == [{"word": "stopped"}]
+
+
+def test_a_taken_debug_port_or_an_unknown_function_is_a_clear_error_at_start(
+    probe_spec: Callable[..., FunctionSpec], free_port: Callable[[], int]
+) -> None:
+    spec = probe_spec()
+    functions = {spec.function_name: spec}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = ("127.0.0.1", int(taken.getsockname()[1]))
+        with pytest.raises(OSError, match=f"--debug-port {address[1]} on 127.0.0.1"):
+            LocalInvoker(
+                functions, "http://127.0.0.1:9", "us-east-1",
+                debug_function="ProbeFunction", debug_address=address,
+            )  # fmt: skip
+    with pytest.raises(FunctionNotFound, match="no function 'Nope' \\(functions: ProbeFunction\\)"):
+        LocalInvoker(
+            functions, "http://127.0.0.1:9", "us-east-1",
+            debug_function="Nope", debug_address=("127.0.0.1", free_port()),
+        )  # fmt: skip

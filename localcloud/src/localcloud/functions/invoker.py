@@ -12,6 +12,7 @@ listens for a debugpy client on ``debug_address``, so every invoke reaches the a
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import uuid
 from collections.abc import Mapping
@@ -39,6 +40,16 @@ class FunctionNotFound(LookupError):
     """No deployed function has that name, ARN or logical id."""
 
 
+def check_port_free(address: tuple[str, int]) -> None:
+    """Fail at start, not at every worker's init, when the debug port is taken."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a listener would
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise OSError(f"--debug-port {address[1]} on {address[0]}: {error.strerror}") from None
+
+
 class LocalInvoker:
     def __init__(
         self,
@@ -54,6 +65,8 @@ class LocalInvoker:
         self._specs = dict(functions)
         self._by_logical_id = {spec.logical_id: spec for spec in functions.values()}
         debugged = self._debugged(debug_function) if debug_address else None
+        if debug_address:
+            check_port_free(debug_address)
         self._pools = {
             name: WorkerPool(
                 spec,
@@ -67,6 +80,7 @@ class LocalInvoker:
             self._pools[debugged].keep_listening()
 
     def _debugged(self, name: str | None) -> str:
+        """The debugged function's physical name, or a clear error naming the functions."""
         try:
             return self.resolve(name or "").function_name
         except FunctionNotFound:

@@ -104,11 +104,13 @@ class WorkerPool:
             self._all.discard(worker)
             self._born.pop(worker, None)
             self._changed.notify()
+        served = worker.ready
         if worker.alive and not current:
             worker.stop(grace_s=RETIRE_GRACE_S)  # done with its invoke, on the old code
         else:
             worker.kill()
-        self.keep_listening()
+        if served:  # one that could not even start (the port taken) is not restarted in a loop
+            self.keep_listening()
 
     def keep_listening(self) -> None:
         """Under a debugger, start a worker in the background if there is none."""

@@ -186,6 +186,11 @@ class Worker:
         return self._process.pid
 
     @property
+    def ready(self) -> bool:
+        """Its init finished (the handler imported, or failed to)."""
+        return self._ready
+
+    @property
     def alive(self) -> bool:
         return self._process.poll() is None
 

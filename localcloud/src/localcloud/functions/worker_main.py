@@ -42,6 +42,7 @@ DEBUGGER_ATTACHED = "debugger_attached"
 # How often the debugger thread looks for a client: the deadline can run on for this long after
 # an attach, and stands still for this long after a detach.
 DEBUGGER_POLL_S = 0.1
+DEBUGGER_LISTEN_S = 5.0
 
 
 def write_frame(stream: BinaryIO, message: dict[str, Any]) -> None:
@@ -183,7 +184,17 @@ def listen_for_debugger(address: str, writer: FrameWriter) -> None:
     import debugpy  # noqa: PLC0415 - from the venv, only in a worker being debugged
 
     host, _, port = address.rpartition(":")
-    debugpy.listen((host, int(port)))
+    # The worker this one replaces may still hold the port for a moment (its debug adapter, a
+    # subprocess of its own, exits after it).
+    deadline = time.monotonic() + DEBUGGER_LISTEN_S
+    while True:
+        try:
+            debugpy.listen((host, int(port)))
+            break
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(DEBUGGER_POLL_S)
 
     def report() -> None:
         attached = False
