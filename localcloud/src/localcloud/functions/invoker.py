@@ -47,7 +47,8 @@ def check_port_free(address: tuple[str, int]) -> None:
         try:
             probe.bind(address)
         except OSError as error:
-            raise OSError(f"--debug-port {address[1]} on {address[0]}: {error.strerror}") from None
+            message = f"--debug-port {address[1]} on {address[0]}: {error.strerror}"
+            raise OSError(error.errno, f"{message}; choose another with --debug-port") from None
 
 
 class LocalInvoker:
