@@ -17,6 +17,8 @@ from typing import Any
 import boto3
 import pytest
 
+from localcloud.cli.launch import cloud_options
+from localcloud.cli.parser import build_parser
 from localcloud.cloud import CloudOptions, LocalCloud
 from localcloud.functions.reload import Reload
 
@@ -238,3 +240,11 @@ def test_a_changed_requirements_txt_is_reinstalled_without_a_restart(
         assert time.monotonic() < deadline, "the new requirements were never installed"
         time.sleep(0.2)
     assert len(list((project / ".localcloud" / "deps").glob("*/greeting_words"))) == 2
+
+
+def test_hot_reload_is_on_for_up_and_off_for_run_unless_switched() -> None:
+    parse = build_parser().parse_args
+    assert cloud_options(parse(["up"])).hot_reload
+    assert not cloud_options(parse(["up", "--no-hot-reload"])).hot_reload
+    assert not cloud_options(parse(["run", "--", "true"])).hot_reload
+    assert cloud_options(parse(["run", "--hot-reload", "--", "true"])).hot_reload
