@@ -80,6 +80,15 @@ def _attach(port: int, handlers: Path, line: int) -> DapClient:
     return client
 
 
+def _invoke_in_background(invoker: LocalInvoker) -> tuple[threading.Thread, list[InvokeResult]]:
+    results: list[InvokeResult] = []
+    thread = threading.Thread(
+        target=lambda: results.append(invoker.invoke("GreetOverHttpFunction", {}))
+    )
+    thread.start()
+    return thread, results
+
+
 def test_a_breakpoint_in_the_handler_holds_the_invoke_past_its_timeout(
     debugged_cloud: LocalCloud, handlers: Path
 ) -> None:
@@ -88,12 +97,7 @@ def test_a_breakpoint_in_the_handler_holds_the_invoke_past_its_timeout(
     line = _breakpoint_line(handlers)
     client = _attach(debugged_cloud.options.debug_port, handlers, line)
     try:
-        results: list[InvokeResult] = []
-        invoke = threading.Thread(
-            target=lambda: results.append(invoker.invoke("GreetOverHttpFunction", {}))
-        )
-        invoke.start()
-
+        invoke, results = _invoke_in_background(invoker)
         stopped = client.wait_for_event("stopped")
         assert stopped["reason"] == "breakpoint"
         frames = client.request("stackTrace", threadId=stopped["threadId"])["stackFrames"]
@@ -121,11 +125,7 @@ def test_without_a_debugger_the_timeout_applies_and_the_next_worker_listens_agai
     handlers.write_text(HANDLERS)
     client = _attach(port, handlers, _breakpoint_line(handlers))
     try:
-        results: list[InvokeResult] = []
-        invoke = threading.Thread(
-            target=lambda: results.append(invoker.invoke("GreetOverHttpFunction", {}))
-        )
-        invoke.start()
+        invoke, results = _invoke_in_background(invoker)
         stopped = client.wait_for_event("stopped")
         client.request("continue", threadId=stopped["threadId"])
         invoke.join(30)
