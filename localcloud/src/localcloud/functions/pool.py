@@ -127,7 +127,7 @@ class WorkerPool:
 
     def recycle(self, spec: FunctionSpec | None = None) -> int:
         """Retire the current workers (see the module's doc), optionally switching to a new spec
-        (reinstalled dependencies). Returns how many idle workers were stopped now."""
+        (reinstalled dependencies). Returns how many idle workers are being stopped."""
         with self._changed:
             self._generation += 1
             if spec is not None:
@@ -137,12 +137,18 @@ class WorkerPool:
                 self._all.discard(worker)
                 self._born.pop(worker, None)
             self._changed.notify_all()
-        for worker in retired:
+        # Stopped aside: the caller (a file watcher) must not wait for processes to exit.
+        threading.Thread(
+            target=self._retire, args=(retired,), name=f"{self.spec.function_name}-retire"
+        ).start()
+        return len(retired)
+
+    def _retire(self, workers: list[Worker]) -> None:
+        for worker in workers:
             worker.request_stop()
-        for worker in retired:
+        for worker in workers:
             worker.stop(grace_s=RETIRE_GRACE_S)
         self.keep_listening()
-        return len(retired)
 
     @contextmanager
     def worker(self) -> Iterator[Worker]:

@@ -70,7 +70,8 @@ class Reload:
 
     functions: tuple[str, ...]
     paths: tuple[str, ...]
-    # From the first changed file's modification time to the moment its event arrived.
+    # From the first changed file's modification time to the moment its functions were recycled
+    # (the next invoke gets new code from then on).
     detected_after_s: float | None
 
 
@@ -171,12 +172,14 @@ class CodeReloader:
         functions = self._users[folder]
         for name in functions:
             self._invoker.recycle(name)
+        # Measured once the recycle is done: from here on, no invoke gets the old code.
+        effective_after_s = None if event.is_directory else _seconds_since_written(event.src_path)
         with self._lock:
             if self._stopped:
                 return
             pending = self._pending
-            if pending.detected_after_s is None and not event.is_directory:
-                pending.detected_after_s = _seconds_since_written(str(event.src_path))
+            if pending.detected_after_s is None:
+                pending.detected_after_s = effective_after_s
             pending.functions |= functions
             pending.paths.add(str(getattr(event, "dest_path", "") or event.src_path))
             if self._timer is not None:
