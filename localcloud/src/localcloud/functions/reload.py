@@ -202,7 +202,7 @@ class CodeReloader:
             "hot reload: %s changed; recycled %s%s",
             _summary(reload.paths),
             ", ".join(reload.functions),
-            f" (detected {detected * 1000:.0f} ms after the write)" if detected is not None else "",
+            f" ({detected * 1000:.0f} ms after the write)" if detected is not None else "",
         )
         self._reinstall(path for path in reload.paths if Path(path).name == REQUIREMENTS)
         if self._prewarm:

@@ -9,6 +9,7 @@ or empty).
 The code and layer folders are compiled from source at every import, never from ``__pycache__``:
 Python validates a cached ``.pyc`` by the source's size and whole-second mtime, so a same-length
 edit within a second of the last compile (a hot-reloaded typo fix) would run the old bytecode.
+
 Requests and responses travel on a private pipe pair as length-prefixed JSON frames, because the
 handler owns stdout/stderr (prints, Powertools logs). Around each invoke it prints Lambda's
 START/END/REPORT lines, so the log reads like CloudWatch and the parent knows when an invoke's
