@@ -20,10 +20,12 @@ from localcloud.config import (
     LOCAL_CREDENTIALS,
     Endpoints,
 )
+from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.deploy.deployer import deploy_stack
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
 from localcloud.functions.log_delivery import LogDelivery
+from localcloud.functions.reload import CodeReloader
 from localcloud.functions.timeouts import with_function_timeouts
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack
@@ -54,6 +56,11 @@ class CloudOptions:
     cors_allow_origins: tuple[str, ...] = ()
     # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
     function_timeouts: dict[str, int] = field(default_factory=dict)
+    # Recycle a function's workers when its code or layers change (localcloud.functions.reload).
+    hot_reload: bool = False
+    # One function's worker under debugpy, listening on host:debug_port (pool of one).
+    debug_function: str | None = None
+    debug_port: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -74,6 +81,7 @@ class LocalCloud:
         self.invoker: LocalInvoker | None = None
         self.log_delivery: LogDelivery | None = None
         self.api_front_url: str | None = None
+        self.reloader: CodeReloader | None = None
         self._stoppables: list[Any] = []
 
     @property
@@ -117,12 +125,18 @@ class LocalCloud:
                 self.endpoint_url,
                 options.region,
                 log_delivery=self.log_delivery,
+                debug_function=options.debug_function,
+                debug_address=(
+                    (options.host, options.debug_port) if options.debug_port is not None else None
+                ),
             )
             self.server.set_invoker(self.invoker)
             if options.with_esm:
                 self._start_esm(self.stack, self.invoker)
             if options.with_api:
                 self._start_api(self.stack, self.invoker)
+            if options.hot_reload:
+                self._start_reloader(self.invoker)
             if options.prewarm:
                 self.invoker.prewarm()
         except BaseException:
@@ -143,6 +157,17 @@ class LocalCloud:
         supervisor.start()
         self.server.set_poller_health(supervisor.health)
         self._stoppables.append(supervisor)
+
+    def _start_reloader(self, invoker: LocalInvoker) -> None:
+        cache = dependency_cache(self.options.template)
+        reloader = CodeReloader(
+            invoker,
+            install=lambda code_dir: install_dependencies(code_dir, cache),
+            prewarm=self.options.prewarm,
+        )
+        reloader.start()
+        self.reloader = reloader
+        self._stoppables.append(reloader)
 
     def _start_api(self, stack: DeployedStack, invoker: LocalInvoker) -> None:
         try:

@@ -41,6 +41,15 @@ def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
         "rest_apis": [{"id": api.rest_api_id, "stage": api.stage_name} for api in stack.rest_apis],
         "ready_s": round(cloud.options.timings.get("ready_s", 0.0), 3),
         "log_file": str(state_dir() / LOG_FILE),
+        "hot_reload": cloud.options.hot_reload,
+        "debugger": (
+            {
+                "function": cloud.options.debug_function,
+                "address": f"{cloud.options.host}:{cloud.options.debug_port}",
+            }
+            if cloud.options.debug_function
+            else None
+        ),
         **stack_facts(stack),
     }
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from localcloud.clients import local_client
 from localcloud.config import ACCOUNT_ID, DEFAULT_CONFIG_ENV
-from localcloud.deploy.dependencies import CACHE_DIR, install_dependencies
+from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.deploy.esm_specs import esm_spec
 from localcloud.deploy.package import PackagedCode, package_functions
 from localcloud.deploy.parameters import resolve_parameters
@@ -141,7 +141,7 @@ def deploy_stack(
 
     s3 = _client("s3", endpoint_url, region)
     packaged = package_functions(template, template_path.parent, s3, artifact_bucket(stack_name))
-    packaged = _with_dependencies(packaged, template_path.parent / CACHE_DIR)
+    packaged = _with_dependencies(packaged, dependency_cache(template_path))
     # AWS::LanguageExtensions first, as CloudFormation runs it before the SAM transform.
     template = resolve_policy_attributes(template, parameters)
     moto_template = prepare_for_moto(translate(template, parameters, region))

@@ -12,6 +12,10 @@ Failures map to what Lambda reports:
 Memory is watched from outside (``/proc/<pid>/statm`` every few ms while an invoke runs, plus the
 worker's own peak RSS after it), because ``RLIMIT_AS`` counts virtual memory and breaks Python
 threads long before the resident set reaches the limit.
+
+A worker started with a debug address listens for a debugger (``worker_main``) and reports
+whether one is attached; while one is, the invoke's deadline stands still, so sitting at a
+breakpoint does not time the invoke out.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ INIT_TIMEOUT_S = 10.0
 # After a response, how long to wait for the worker's REPORT line to reach the log pump.
 LOG_DRAIN_S = 2.0
 MEMORY_POLL_S = 0.05
+# What debugpy adds to a worker's resident memory (23 MB measured with the probe handler), allowed
+# on top of MemorySize so that debugging a function does not make it run out of memory.
+DEBUGGER_MEMORY_MB = 32
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 function_log = logging.getLogger("localcloud.function")
@@ -67,18 +74,28 @@ class WorkerDied(Exception):
 
 
 class _FrameReader:
-    """Length-prefixed frames from a raw fd, with a deadline (select, no extra thread)."""
+    """Length-prefixed frames from a raw fd, with a deadline (select, no extra thread).
+
+    A debugger-status frame (``worker_main.DEBUGGER_ATTACHED``) is consumed here, whenever it
+    comes; time spent with a debugger attached does not count against the deadline.
+    """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._buffer = b""
+        self.debugger_attached = False
 
     def read(self, deadline: float, on_wait: Any = None) -> dict[str, Any]:
+        last = time.monotonic()
         while True:
             frame = self._take()
             if frame is not None:
                 return frame
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            if self.debugger_attached:
+                deadline += now - last
+            last = now
+            remaining = deadline - now
             if remaining <= 0:
                 raise TimeoutError
             ready, _, _ = select.select([self.fd], [], [], min(remaining, MEMORY_POLL_S))
@@ -91,11 +108,16 @@ class _FrameReader:
                 on_wait()
 
     def _take(self) -> dict[str, Any] | None:
-        stream = io.BytesIO(self._buffer)
-        frame = worker_main.read_frame(stream)
-        if frame is not None:
+        while True:
+            stream = io.BytesIO(self._buffer)
+            frame = worker_main.read_frame(stream)
+            if frame is None:
+                return None
             self._buffer = self._buffer[stream.tell() :]
-        return frame
+            if worker_main.DEBUGGER_ATTACHED not in frame:
+                return frame
+            self.debugger_attached = bool(frame[worker_main.DEBUGGER_ATTACHED])
+            function_log.info("debugger %s", "attached" if self.debugger_attached else "detached")
 
 
 class MemoryExceeded(Exception):
@@ -122,9 +144,11 @@ class Worker:
         env: dict[str, str],
         index: int,
         log_delivery: LogDelivery | None = None,
+        debug_address: tuple[str, int] | None = None,
     ) -> None:
         self.spec = spec
         self.name = f"{spec.function_name}#{index}"
+        self._memory_limit_mb = spec.memory_mb + (DEBUGGER_MEMORY_MB if debug_address else 0)
         self.log_stream = log_stream_name()
         env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream}
         self._cloud_log: FunctionLog | None = None
@@ -136,14 +160,18 @@ class Worker:
         self._spawned = time.monotonic()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        # Under a debugger: frozen stdlib modules would hide breakpoints in them, pydevd says.
+        debug_options = ["-X", "frozen_modules=off"] if debug_address else []
         command = [
-            sys.executable, "-I", "-u", str(WORKER_PROGRAM),
+            sys.executable, "-I", "-u", *debug_options, str(WORKER_PROGRAM),
             str(request_read), str(response_write), spec.handler, str(spec.code_dir),
-            os.pathsep.join(str(d) for d in (*spec.dependency_dirs, *spec.layer_dirs)),
+            os.pathsep.join(str(d) for d in spec.dependency_dirs),
+            os.pathsep.join(str(d) for d in spec.layer_dirs),
+            f"{debug_address[0]}:{debug_address[1]}" if debug_address else "",
         ]  # fmt: skip
         self._process = subprocess.Popen(  # noqa: S603 - our own program, no shell
             command,
-            env=env,
+            env={**env, "PYDEVD_DISABLE_FILE_VALIDATION": "1"} if debug_address else env,
             cwd=spec.code_dir,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -157,6 +185,8 @@ class Worker:
         self._requests: BinaryIO = os.fdopen(request_write, "wb", buffering=0)
         self._responses = _FrameReader(response_read)
         self._ready = False
+        # The handler's import error (Runtime.ImportModuleError...), once ready.
+        self.init_error: str | None = None
         self._closed = False
         self._capture: list[str] | None = None
         self._capture_id = ""
@@ -170,6 +200,11 @@ class Worker:
     @property
     def pid(self) -> int:
         return self._process.pid
+
+    @property
+    def ready(self) -> bool:
+        """Its init finished (the handler imported, or failed to)."""
+        return self._ready
 
     @property
     def alive(self) -> bool:
@@ -195,7 +230,7 @@ class Worker:
         if self._ready:
             return
         try:
-            self._responses.read(time.monotonic() + INIT_TIMEOUT_S)
+            ready = self._responses.read(time.monotonic() + INIT_TIMEOUT_S)
         except TimeoutError:
             self.kill()
             raise WorkerDied("init timed out") from None
@@ -204,6 +239,7 @@ class Worker:
             # From spawn to ready: the interpreter's start and the handler's import, as Lambda's
             # Init Duration covers the runtime's start and the module's init.
             self._cloud_log.cold_start((time.monotonic() - self._spawned) * 1000)
+        self.init_error = ready.get("init_error")
 
     def invoke(self, request_id: str, event: Any, arn: str) -> WorkerResult:
         timeout_s = float(self.spec.timeout_s)
@@ -234,7 +270,7 @@ class Worker:
             message = f"RequestId: {request_id} Error: Runtime exited with error: {status}"
             return self._failed("crash", "Runtime.ExitError", message, started)
         self._captured.wait(LOG_DRAIN_S)
-        if response["peak_rss_mb"] > self.spec.memory_mb:
+        if response["peak_rss_mb"] > self._memory_limit_mb:
             self.kill()
             return self._out_of_memory(request_id, response["peak_rss_mb"], started)
         payload = json.loads(response["payload"])
@@ -253,7 +289,7 @@ class Worker:
         rss = resident_mb(self.pid)
         if rss is not None:
             self._rss_seen = max(self._rss_seen, rss)
-        if rss is not None and rss > self.spec.memory_mb:
+        if rss is not None and rss > self._memory_limit_mb:
             raise MemoryExceeded(rss)
 
     def _out_of_memory(self, request_id: str, rss_mb: float, started: float) -> WorkerResult:
