@@ -23,6 +23,9 @@ from localcloud.deploy.deployer import deploy_stack
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
 from localcloud.functions.timeouts import with_function_timeouts
+from localcloud.persistence.fingerprint import fingerprint
+from localcloud.persistence.keeper import DEFAULT_SAVE_INTERVAL_S, RunningCloud, StateKeeper
+from localcloud.persistence.saved_state import SavedCloud
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack
 
@@ -53,6 +56,11 @@ class CloudOptions:
     # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
     function_timeouts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # --persist: the folder the cloud is saved in and restored from (localcloud.persistence);
+    # None keeps everything in memory, gone on stop.
+    persist_dir: Path | None = None
+    reset_saved_state: bool = False
+    save_interval_s: float = DEFAULT_SAVE_INTERVAL_S
 
 
 def _since(started: float) -> float:
@@ -72,6 +80,13 @@ class LocalCloud:
         self.invoker: LocalInvoker | None = None
         self.api_front_url: str | None = None
         self._stoppables: list[Any] = []
+        self.keeper = (
+            StateKeeper(options.persist_dir, options.save_interval_s)
+            if (options.persist_dir is not None)
+            else None
+        )
+        self.restored = False  # from a saved cloud rather than deployed
+        self._checkpoints: Any = dict  # the stream pollers' checkpoints, once they run
 
     @property
     def endpoint_url(self) -> str:
@@ -93,44 +108,90 @@ class LocalCloud:
     def start(self) -> DeployedStack:
         options, timings = self.options, self.options.timings
         started = time.perf_counter()
+        saved = self._load_saved()  # before anything starts: a bad file stops here
+        timings["restore_s"] = time.perf_counter() - started
         self.server.start()
-        timings["server_s"] = time.perf_counter() - started
+        timings["server_s"] = time.perf_counter() - started - timings["restore_s"]
         try:
-            self.stack = with_function_timeouts(
-                deploy_stack(
-                    options.template,
-                    options.stack_name,
-                    endpoint_url=self.endpoint_url,
-                    region=options.region,
-                    config_env=options.config_env,
-                    parameter_overrides=options.parameter_overrides,
-                ),
-                options.function_timeouts,
+            deployed = saved.stack if saved is not None else self._deploy()
+            self.stack = with_function_timeouts(deployed, options.function_timeouts)
+            timings["deploy_s"] = (
+                time.perf_counter() - started - timings["server_s"] - timings["restore_s"]
             )
-            timings["deploy_s"] = time.perf_counter() - started - timings["server_s"]
             self.invoker = LocalInvoker(self.stack.functions, self.endpoint_url, options.region)
             self.server.set_invoker(self.invoker)
             if options.with_esm:
-                self._start_esm(self.stack, self.invoker)
+                self._start_esm(self.stack, self.invoker, saved.checkpoints if saved else {})
             if options.with_api:
                 self._start_api(self.stack, self.invoker)
             if options.prewarm:
                 self.invoker.prewarm()
+            if self.keeper is not None:
+                self.keeper.start(
+                    RunningCloud(deployed, self._checkpoints, self._fingerprint(actual=True))
+                )
         except BaseException:
             self.stop()
             raise
         timings["ready_s"] = time.perf_counter() - started
         return self.stack
 
-    def _start_esm(self, stack: DeployedStack, invoker: LocalInvoker) -> None:
+    def _deploy(self) -> DeployedStack:
+        options = self.options
+        return deploy_stack(
+            options.template,
+            options.stack_name,
+            endpoint_url=self.endpoint_url,
+            region=options.region,
+            config_env=options.config_env,
+            parameter_overrides=options.parameter_overrides,
+        )
+
+    def _fingerprint(self, *, actual: bool) -> dict[str, Any]:
+        """The deployment a saved cloud must match: the requested ports, or the bound ones."""
+        options = self.options
+        api_port = options.api_port
+        if actual and self.api_front_url is not None:
+            api_port = int(self.api_front_url.rsplit(":", 1)[1])
+        return fingerprint(
+            options.template,
+            stack_name=options.stack_name,
+            region=options.region,
+            config_env=options.config_env,
+            parameter_overrides=options.parameter_overrides,
+            port=self.server.port if actual else options.port,
+            api_port=api_port,
+        )
+
+    def _load_saved(self) -> SavedCloud | None:
+        if self.keeper is None:
+            return None
+        if self.options.reset_saved_state:
+            self.keeper.reset()
+            return None
+        saved = self.keeper.load(self._fingerprint(actual=False))
+        self.restored = saved is not None
+        return saved
+
+    def _start_esm(
+        self,
+        stack: DeployedStack,
+        invoker: LocalInvoker,
+        checkpoints: dict[str, dict[str, str]],
+    ) -> None:
         try:
             from localcloud.esm.supervisor import EventSourceMappingSupervisor  # noqa: PLC0415
         except ImportError:
             log.warning("localcloud.esm is not available: event source mappings are not polled")
             return
         supervisor = EventSourceMappingSupervisor(
-            stack.event_source_mappings, invoker, self.endpoint_url, self.options.region
+            stack.event_source_mappings,
+            invoker,
+            self.endpoint_url,
+            self.options.region,
+            resume_from=checkpoints,
         )
+        self._checkpoints = supervisor.checkpoints
         supervisor.start()
         self.server.set_poller_health(supervisor.health)
         self._stoppables.append(supervisor)
@@ -157,6 +218,8 @@ class LocalCloud:
     def stop(self) -> None:
         """Pollers and API first (they feed the workers), then the workers, then moto."""
         started = time.perf_counter()
+        if self.keeper is not None:
+            self.keeper.stop()
         while self._stoppables:
             component = self._stoppables.pop()
             try:
@@ -170,8 +233,19 @@ class LocalCloud:
             self.invoker.close()
             self.invoker = None
             log.info("stopped the workers at +%.2f s", _since(started))
+        self._save_final()
         self.server.stop()
         log.info("stopped the moto server at +%.2f s", _since(started))
+
+    def _save_final(self) -> None:
+        """After the pollers and workers stopped: their last checkpoints and writes are in."""
+        if self.keeper is None:
+            return
+        try:
+            if self.keeper.save(force=True):
+                log.info("saved the local cloud to %s", self.keeper.path)
+        except Exception:
+            log.exception("saving the local cloud to %s failed", self.keeper.path)
 
     def __enter__(self) -> LocalCloud:
         self.start()

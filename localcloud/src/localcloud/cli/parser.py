@@ -13,6 +13,7 @@ from localcloud.cli.run import cmd_run
 from localcloud.cli.status import cmd_status
 from localcloud.cli.stop import cmd_stop
 from localcloud.cli.up import cmd_up
+from localcloud.cli.up_persist import add_persist_arguments
 from localcloud.config import DEFAULT_CONFIG_ENV, api_port_from_env, port_from_env
 
 # The help text: what the package's docstring says about the commands.
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cloud_arguments(up, port_from_env(), api_port_from_env())
     up.add_argument("--detach", action="store_true", help="run in the background")
     up.add_argument("--quiet", action="store_true", help="logs to the log file only")
+    add_persist_arguments(up)
     up.set_defaults(handler=cmd_up)
 
     commands.add_parser("stop", help="stop a detached local cloud").set_defaults(handler=cmd_stop)
