@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,7 @@ from localcloud.deploy.deployer import deploy_stack
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
 from localcloud.functions.timeouts import with_function_timeouts
-from localcloud.persistence.fingerprint import fingerprint
-from localcloud.persistence.keeper import DEFAULT_SAVE_INTERVAL_S, RunningCloud, StateKeeper
-from localcloud.persistence.saved_state import SavedCloud
+from localcloud.persistence.keeper import DEFAULT_SAVE_INTERVAL_S, StateKeeper
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack
 
@@ -80,13 +79,10 @@ class LocalCloud:
         self.invoker: LocalInvoker | None = None
         self.api_front_url: str | None = None
         self._stoppables: list[Any] = []
-        self.keeper = (
-            StateKeeper(options.persist_dir, options.save_interval_s)
-            if (options.persist_dir is not None)
-            else None
-        )
+        self.keeper = StateKeeper.of(options)
         self.restored = False  # from a saved cloud rather than deployed
-        self._checkpoints: Any = dict  # the stream pollers' checkpoints, once they run
+        # The stream pollers' checkpoints, once they run (what a save records).
+        self._checkpoints: Callable[[], dict[str, dict[str, str]]] = dict
 
     @property
     def endpoint_url(self) -> str:
@@ -108,7 +104,9 @@ class LocalCloud:
     def start(self) -> DeployedStack:
         options, timings = self.options, self.options.timings
         started = time.perf_counter()
-        saved = self._load_saved()  # before anything starts: a bad file stops here
+        # Before anything starts: a bad file stops here, with nothing to undo.
+        saved = self.keeper.load() if self.keeper is not None else None
+        self.restored = saved is not None
         timings["restore_s"] = time.perf_counter() - started
         self.server.start()
         timings["server_s"] = time.perf_counter() - started - timings["restore_s"]
@@ -128,7 +126,10 @@ class LocalCloud:
                 self.invoker.prewarm()
             if self.keeper is not None:
                 self.keeper.start(
-                    RunningCloud(deployed, self._checkpoints, self._fingerprint(actual=True))
+                    deployed,
+                    self._checkpoints,
+                    port=self.server.port,
+                    api_front_url=self.api_front_url,
                 )
         except BaseException:
             self.stop()
@@ -146,32 +147,6 @@ class LocalCloud:
             config_env=options.config_env,
             parameter_overrides=options.parameter_overrides,
         )
-
-    def _fingerprint(self, *, actual: bool) -> dict[str, Any]:
-        """The deployment a saved cloud must match: the requested ports, or the bound ones."""
-        options = self.options
-        api_port = options.api_port
-        if actual and self.api_front_url is not None:
-            api_port = int(self.api_front_url.rsplit(":", 1)[1])
-        return fingerprint(
-            options.template,
-            stack_name=options.stack_name,
-            region=options.region,
-            config_env=options.config_env,
-            parameter_overrides=options.parameter_overrides,
-            port=self.server.port if actual else options.port,
-            api_port=api_port,
-        )
-
-    def _load_saved(self) -> SavedCloud | None:
-        if self.keeper is None:
-            return None
-        if self.options.reset_saved_state:
-            self.keeper.reset()
-            return None
-        saved = self.keeper.load(self._fingerprint(actual=False))
-        self.restored = saved is not None
-        return saved
 
     def _start_esm(
         self,

@@ -17,14 +17,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.moto_internals import backend_state, serial
 from localcloud.persistence import saved_state
-from localcloud.persistence.fingerprint import changes
+from localcloud.persistence.fingerprint import changes, fingerprint
 from localcloud.persistence.saved_state import SavedCloud, SavedStateError
 from localcloud.specs import DeployedStack
+
+if TYPE_CHECKING:
+    from localcloud.cloud import CloudOptions
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,11 @@ class RunningCloud:
 
 
 class StateKeeper:
-    def __init__(self, state_dir: Path, interval_s: float = DEFAULT_SAVE_INTERVAL_S) -> None:
-        self.path = state_dir.resolve() / saved_state.STATE_FILE_NAME
-        self._interval_s = interval_s
+    def __init__(self, options: CloudOptions) -> None:
+        assert options.persist_dir is not None, "a keeper is for `up --persist`"
+        self.path = options.persist_dir.resolve() / saved_state.STATE_FILE_NAME
+        self._options = options
+        self._interval_s = options.save_interval_s
         self._running: RunningCloud | None = None
         self._save_lock = threading.Lock()
         self._stop = threading.Event()
@@ -52,15 +56,34 @@ class StateKeeper:
         self._saved_generation: tuple[int, str] | None = None
         self.last_save: dict[str, float] = {}
 
-    def reset(self) -> None:
-        self.path.unlink(missing_ok=True)
+    @classmethod
+    def of(cls, options: CloudOptions) -> StateKeeper | None:
+        """The keeper of a ``--persist`` cloud; None for one in memory."""
+        return cls(options) if options.persist_dir is not None else None
 
-    def load(self, fingerprint: dict[str, Any]) -> SavedCloud | None:
-        """The saved cloud for this deployment, checked and loaded; None when there is none."""
+    def _fingerprint(self, port: int, api_port: int) -> dict[str, Any]:
+        options = self._options
+        return fingerprint(
+            options.template,
+            stack_name=options.stack_name,
+            region=options.region,
+            config_env=options.config_env,
+            parameter_overrides=options.parameter_overrides,
+            port=port,
+            api_port=api_port,
+        )
+
+    def load(self) -> SavedCloud | None:
+        """The saved cloud for this deployment, checked and with moto's state installed; None
+        when there is none (or ``--reset`` dropped it). Call before the moto server starts."""
+        if self._options.reset_saved_state:
+            self.path.unlink(missing_ok=True)
+            return None
         if not self.path.exists():
             return None
         header, payload = saved_state.read_header(self.path)
-        differences = changes(header.get("fingerprint") or {}, fingerprint)
+        requested = self._fingerprint(self._options.port, self._options.api_port)
+        differences = changes(header.get("fingerprint") or {}, requested)
         if differences:
             raise SavedStateError(
                 self.path,
@@ -74,9 +97,17 @@ class StateKeeper:
             raise SavedStateError(self.path, f"moto's state does not load ({error!r})") from error
         return saved
 
-    def start(self, running: RunningCloud) -> None:
+    def start(
+        self,
+        stack: DeployedStack,
+        checkpoints: Callable[[], dict[str, dict[str, str]]],
+        *,
+        port: int,
+        api_front_url: str | None,
+    ) -> None:
         """Saves now (a new deployment) and then periodically, until ``stop``."""
-        self._running = running
+        api_port = int(api_front_url.rsplit(":", 1)[1]) if api_front_url else self._options.api_port
+        self._running = RunningCloud(stack, checkpoints, self._fingerprint(port, api_port))
         self.save()
         self._thread = threading.Thread(target=self._run, name="state-saver", daemon=True)
         self._thread.start()
