@@ -74,6 +74,7 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
         assert up.returncode == 0, up.stderr
         assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}" in up.stdout
         assert "export AWS_SAM_STACK_NAME=cli-test" in up.stdout
+        assert "State: in memory only" in up.stdout  # without --persist, up says so
         state = json.loads((tmp_path / ".localcloud" / "state.json").read_text())
         cfn = boto3.client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}")
         outputs = cfn.describe_stacks(StackName="cli-test")["Stacks"][0]["Outputs"]

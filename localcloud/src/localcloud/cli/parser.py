@@ -13,6 +13,7 @@ from localcloud.cli.run import cmd_run
 from localcloud.cli.status import cmd_status
 from localcloud.cli.stop import cmd_stop
 from localcloud.cli.up import cmd_up
+from localcloud.cli.up_persist import add_persist_arguments
 from localcloud.config import (
     DEFAULT_CONFIG_ENV,
     DEFAULT_DEBUG_PORT,
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--quiet", action="store_true", help="logs to the log file only")
     _add_hot_reload(up, default=True)
     _add_debugger(up)
+    add_persist_arguments(up)
     up.set_defaults(handler=cmd_up)
 
     commands.add_parser("stop", help="stop a detached local cloud").set_defaults(handler=cmd_stop)
