@@ -4,6 +4,8 @@ Implements ``localcloud.specs.Invoker`` (synchronous RequestResponse invokes) fo
 pollers, the API front, the server's Invoke route and the CLI. Functions are found by physical
 name, ARN (qualifier ignored) or logical id. An event over Lambda's 6 MB synchronous limit raises
 ``RequestTooLarge`` before any worker sees it (``localcloud.functions.limits``).
+``update_configuration`` gives later invokes what an UpdateFunctionConfiguration set in moto
+(timeout, memory, environment, handler).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from localcloud.config import ACCOUNT_ID, DEFAULT_POOL_SIZE
+from localcloud.functions.configuration import configured
 from localcloud.functions.environment import worker_environment
 from localcloud.functions.limits import check_request_size, payload_size
 from localcloud.functions.pool import WorkerPool
@@ -45,6 +48,7 @@ class LocalInvoker:
         default_pool_size: int = DEFAULT_POOL_SIZE,
     ) -> None:
         self.region = region
+        self._endpoint_url = endpoint_url
         self._specs = dict(functions)
         self._by_logical_id = {spec.logical_id: spec for spec in functions.values()}
         self._pools = {
@@ -68,6 +72,19 @@ class LocalInvoker:
         spec = self._specs.get(name) or self._by_logical_id.get(name)
         if spec is None:
             raise FunctionNotFound(name_or_arn)
+        return spec
+
+    def update_configuration(self, name_or_arn: str, config: Mapping[str, Any]) -> FunctionSpec:
+        """Later invokes of the function run with ``config`` (a ``FunctionConfiguration``)."""
+        spec = configured(self.resolve(name_or_arn), config)
+        self._specs[spec.function_name] = spec
+        self._by_logical_id[spec.logical_id] = spec
+        self._pools[spec.function_name].reconfigure(
+            spec, worker_environment(spec, self._endpoint_url, self.region)
+        )
+        log.info(
+            "%s reconfigured: timeout %d s, %d MB", spec.logical_id, spec.timeout_s, spec.memory_mb
+        )
         return spec
 
     def worker_pids(self, name_or_arn: str, busy_only: bool = False) -> set[int]:
