@@ -57,22 +57,29 @@ security: .venv-checkov/.installed  ## checkov on the template (skips are justif
 	BC_SKIP_MAPPING=TRUE .venv-checkov/bin/checkov --file template.yaml --framework cloudformation \
 		--compact --quiet --skip-download
 
+# mypy is most of lint's CPU and runs on one core: validate and security share the other.
 lint: venv  ## ruff, mypy, sam validate --lint, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(MAKE) --no-print-directory typecheck validate security
+	$(MAKE) --no-print-directory -j2 --output-sync=target typecheck validate security
 
 # Two pytest processes on purpose: `mock_aws` resets moto's in-process backends when it exits,
 # and the local-cloud tests run moto servers in-process, so the two must not share a process.
 # tests/unit runs in random order (pytest-randomly prints the seed; `-p randomly
 # --randomly-seed=N` replays it): each test sets and restores the state it uses.
+# The local cloud's tests go by file (module fixtures deploy once per file) on three workers for
+# two cores: the pip tests (a fresh venv, a project's requirements.txt) wait on the package index
+# and the disk, not the CPU, for most of the run, and would hold one of two workers throughout.
 unit: venv  ## unit tests (moto) in random order, then the local cloud's own tests
 	$(BIN)/pytest -q -n 2 -p randomly tests/unit  # prints one summary line per fuzz property
-	$(BIN)/pytest -q -n 2 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests
+	$(BIN)/pytest -q -n 3 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests
 
+# Tests go to either worker as it frees up; the outbox readers take turns through the
+# `outbox_turn` file lock (tests/integration/conftest.py), not xdist groups, which this
+# pytest-xdist ignores.
 integration: venv  ## integration suite against a freshly started local cloud
 	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- \
-		$(BIN)/pytest -q -n 2 --dist loadgroup tests/integration
+		$(BIN)/pytest -q -n 2 --dist load tests/integration
 
 # Its own pytest process: it runs a local cloud (moto) in-process. A hang must fail, not stall CI:
 # a scenario running past the faulthandler timeout dumps every thread's stack (how the moto race
@@ -84,7 +91,13 @@ reliability: venv  ## fault-injection scenarios on an in-process local cloud (~2
 soak: venv  ## the same scenarios at soak size (5000 records, 500 messages, 60 s API load; ~7 min)
 	SOAK_RECORDS=5000 SOAK_MESSAGES=500 API_LOAD_SECONDS=60 timeout 1800 $(RELIABILITY)
 
-test: lint build unit integration reliability  ## everything CI runs
+# lint and build first, side by side (one process each, neither timing-sensitive); then the
+# suites one after another: they time out on waits, so none runs beside another's CPU load.
+test: venv  ## everything CI runs
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint build
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory reliability
 
 build: venv  ## sam build (no Docker; python3.13 from the venv)
 	$(LINT_ENV) $(BIN)/sam build
