@@ -16,7 +16,7 @@ export AWS_SAM_STACK_NAME ?= local
 # Offline tools (sam validate, cfn-lint) need some credentials; never real ones here.
 LINT_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=
 
-.PHONY: help venv security reliability local local-detach local-stop lint format typecheck validate unit integration test build bench soak diagrams demo lock clean
+.PHONY: help venv security reliability conformance local local-detach local-stop lint format typecheck validate unit integration test build bench soak diagrams demo lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -72,7 +72,8 @@ lint: venv  ## ruff, mypy, sam validate --lint, checkov
 # and the disk, not the CPU, for most of the run, and would hold one of two workers throughout.
 unit: venv  ## unit tests (moto) in random order, then the local cloud's own tests
 	$(BIN)/pytest -q -n 2 -p randomly tests/unit  # prints one summary line per fuzz property
-	$(BIN)/pytest -q -n 3 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests
+	$(BIN)/pytest -q -n 3 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests \
+		--ignore localcloud/tests/conformance
 
 # Tests go to either worker as it frees up; the outbox readers take turns through the
 # `outbox_turn` file lock (tests/integration/conftest.py), not xdist groups, which this
@@ -91,6 +92,17 @@ reliability: venv  ## fault-injection scenarios on an in-process local cloud (~2
 soak: venv  ## the same scenarios at soak size (5000 records, 500 messages, 60 s API load; ~7 min)
 	SOAK_RECORDS=5000 SOAK_MESSAGES=500 API_LOAD_SECONDS=60 timeout 1800 $(RELIABILITY)
 
+# The AWS SDK for JavaScript v3 the conformance suite drives, exactly as its lockfile pins it.
+CONFORMANCE_JS := localcloud/tests/conformance/js
+$(CONFORMANCE_JS)/node_modules/.package-lock.json: $(CONFORMANCE_JS)/package-lock.json
+	cd $(CONFORMANCE_JS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Its own pytest process: one in-process local cloud (moto) for the session, stock clients at it.
+conformance: venv $(CONFORMANCE_JS)/node_modules/.package-lock.json  ## stock clients (AWS CLI, SAM CLI, JS SDK v3, awscurl, requests-aws4auth) against a fresh local cloud
+	timeout 900 $(BIN)/pytest -q -p no:logging -c localcloud/pyproject.toml --rootdir localcloud \
+		localcloud/tests/conformance
+
 # lint and build first, side by side (one process each, neither timing-sensitive); then the
 # suites one after another: they time out on waits, so none runs beside another's CPU load.
 test: venv  ## everything CI runs
@@ -98,6 +110,7 @@ test: venv  ## everything CI runs
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory integration
 	$(MAKE) --no-print-directory reliability
+	$(MAKE) --no-print-directory conformance
 
 build: venv  ## sam build (no Docker; python3.13 from the venv)
 	$(LINT_ENV) $(BIN)/sam build

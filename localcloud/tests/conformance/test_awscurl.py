@@ -1,0 +1,50 @@
+"""awscurl against the inbox/outbox API, signing for execute-api with the exported credentials."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from tests.conformance.runners import Awscurl
+from tests.esm.esm_support import wait_until
+
+CLIENT = "awscurl"
+
+
+@pytest.mark.conformance(client=CLIENT, operation="POST /inbox → GET /outbox → POST /outbox/acks")
+def test_a_posted_message_comes_out_of_the_outbox(awscurl: Awscurl, api_url: str) -> None:
+    unique = f"awscurl-{uuid.uuid4().hex}"
+    posted = awscurl("POST", f"{api_url}/inbox", {"id": unique, "message": "from awscurl"})
+    assert posted.returncode == 0, str(posted)
+    message_id = posted.json()["messageId"]
+
+    found: list[dict[str, Any]] = []
+
+    def read() -> bool:
+        page = awscurl("GET", f"{api_url}/outbox?lease=5&max=10")
+        assert page.returncode == 0, str(page)
+        messages = page.json()["messages"]
+        found.extend(m for m in messages if m["id"] == unique)
+        others = [m["receipt"] for m in messages if m["id"] != unique]
+        if others:  # not ours: back to their owners at once
+            awscurl("POST", f"{api_url}/outbox/releases", {"receipts": others})
+        return bool(found)
+
+    wait_until(read, 60, "the message in the outbox")
+    assert found[0]["messageId"] == message_id
+    assert found[0]["message"] == "from awscurl"
+    acked = awscurl("POST", f"{api_url}/outbox/acks", {"receipts": [found[0]["receipt"]]})
+    assert acked.returncode == 0, str(acked)
+    assert json.loads(acked.stdout)["failed"] == []
+
+
+@pytest.mark.conformance(client=CLIENT, operation="POST /inbox with a bad body → 400 message")
+def test_a_bad_body_is_a_400_with_a_message(awscurl: Awscurl, api_url: str) -> None:
+    # awscurl exits 0 whatever the status; --include prints the headers (a Python dict) first.
+    done = awscurl("POST", f"{api_url}/inbox", {"no": "message"}, "--include")
+    assert done.returncode == 0, str(done)
+    headers, body = done.stdout.split("\n\n", 1)
+    assert "'x-amzn-ErrorType': 'BadRequestException'" in headers, str(done)
+    assert json.loads(body)["message"] == "Invalid request body"

@@ -1,0 +1,86 @@
+"""The AWS SDK for JavaScript v3 with default client settings: AWS_ENDPOINT_URL from the env."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from tests.conformance.runners import REPO_ROOT, JsSdk
+from tests.esm.esm_support import wait_until
+
+CLIENT = "AWS SDK for JavaScript v3"
+
+
+@pytest.mark.conformance(client=CLIENT, operation="CloudFormation DescribeStacks: outputs")
+def test_describe_stacks(js: JsSdk, outputs: dict[str, str]) -> None:
+    stack = js("cloudformation", "DescribeStacks", {"StackName": "conformance"})["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]} == outputs
+
+
+@pytest.mark.conformance(client=CLIENT, operation="SQS GetQueueUrl + SendMessage / ReceiveMessage")
+def test_sqs_send_and_receive_by_queue_name(js: JsSdk, outputs: dict[str, str]) -> None:
+    name = outputs["RecordProcessorFailureQueueUrl"].rsplit("/", 1)[1]
+    queue_url = js("sqs", "GetQueueUrl", {"QueueName": name})["QueueUrl"]
+    body = f"js-{uuid.uuid4().hex}"
+    sent = js("sqs", "SendMessage", {"QueueUrl": queue_url, "MessageBody": body})
+    received: list[dict[str, str]] = []
+
+    def receive() -> bool:
+        page = js(
+            "sqs",
+            "ReceiveMessage",
+            {"QueueUrl": queue_url, "WaitTimeSeconds": 1, "MaxNumberOfMessages": 10},
+        )
+        received.extend(page.get("Messages", []))
+        return any(m["Body"] == body for m in received)
+
+    wait_until(receive, 30, "the message back")
+    ours = next(m for m in received if m["Body"] == body)
+    assert ours["MessageId"] == sent["MessageId"]
+    js("sqs", "DeleteMessage", {"QueueUrl": queue_url, "ReceiptHandle": ours["ReceiptHandle"]})
+
+
+@pytest.mark.conformance(client=CLIENT, operation="DynamoDB PutItem → stream → GetItem")
+def test_dynamodb_put_item_reaches_the_listener(js: JsSdk, outputs: dict[str, str]) -> None:
+    batch = f"js-{uuid.uuid4().hex[:8]}"
+    key = {"PK": {"S": batch}, "SK": {"S": "000001"}}
+    item = {**key, "arrival_ms": {"N": "1"}}
+    js("dynamodb", "PutItem", {"TableName": outputs["ProcessedRecordsTableName"], "Item": item})
+
+    def captured() -> dict[str, dict[str, str]] | None:
+        answer = js(
+            "dynamodb",
+            "GetItem",
+            {"TableName": outputs["ListenerTableName"], "Key": key, "ConsistentRead": True},
+        )
+        item: dict[str, dict[str, str]] | None = answer.get("Item")
+        return item
+
+    wait_until(lambda: captured() is not None, 60, "the listener's item")
+    listened = captured()
+    assert listened is not None
+    assert listened["batch"] == {"S": batch}
+
+
+@pytest.mark.conformance(client=CLIENT, operation="Lambda GetFunction")
+def test_lambda_get_function(js: JsSdk, outputs: dict[str, str]) -> None:
+    name = outputs["RecordProcessorFunctionName"]
+    configuration = js("lambda", "GetFunction", {"FunctionName": name})["Configuration"]
+    assert configuration["FunctionName"] == name
+    assert configuration["Runtime"] == "python3.13"
+
+
+@pytest.mark.conformance(client=CLIENT, operation="Lambda Invoke (API event of events/)")
+def test_lambda_invoke(js: JsSdk, outputs: dict[str, str]) -> None:
+    event = (REPO_ROOT / "events/inbox_outbox/apigw-get-outbox.json").read_bytes()
+    answer = js(
+        "lambda",
+        "Invoke",
+        {"FunctionName": outputs["CheckOutputQueueFunctionName"], "Payload": js.blob(event)},
+    )
+    assert answer["StatusCode"] == 200
+    assert "FunctionError" not in answer, answer
+    response = json.loads(js.unblob(answer["Payload"]))
+    assert response["statusCode"] == 200
