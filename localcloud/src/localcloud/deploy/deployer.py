@@ -27,6 +27,7 @@ from localcloud.deploy.policy_attributes import resolve_policy_attributes
 from localcloud.deploy.ssm_parameters import resolve_for_moto
 from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
+from localcloud.functions.configuration import configured
 from localcloud.functions.logging_config import from_template
 from localcloud.moto_internals.cloudformation_fixups import (
     FUNCTION_TYPE,
@@ -73,12 +74,6 @@ def moto_compatible_body(body: dict[str, Any], account_id: str) -> dict[str, Any
     return copy
 
 
-def _environment_strings(variables: dict[str, Any]) -> dict[str, str]:
-    """Lambda environment values are strings: CloudFormation makes a Ref to a Number parameter
-    "5", where moto keeps the number (which a worker's environment cannot hold)."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in variables.items()}
-
-
 def _with_dependencies(
     packaged: dict[str, PackagedCode], cache_root: Path
 ) -> dict[str, PackagedCode]:
@@ -104,23 +99,23 @@ def _function_spec(
 ) -> FunctionSpec:
     function = lambda_client.get_function(FunctionName=function_name)
     log_group, log_format = from_template(logging_config)
-    config = function["Configuration"]
     reserved = (function.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
-    return FunctionSpec(
+    # Lambda's defaults where the configuration is silent; configured() reads the rest.
+    defaults = FunctionSpec(
         logical_id=logical_id,
         function_name=function_name,
-        handler=config["Handler"],
+        handler="",
         code_dir=code.code_dir,
         layer_dirs=code.layer_dirs,
         dependency_dirs=code.dependency_dirs,
-        runtime=config.get("Runtime", ""),
-        timeout_s=int(config.get("Timeout", 3)),
-        memory_mb=int(config.get("MemorySize", 128)),
-        environment=_environment_strings((config.get("Environment") or {}).get("Variables") or {}),
+        runtime="",
+        timeout_s=3,
+        memory_mb=128,
         reserved_concurrency=int(reserved) if reserved is not None else None,
         log_group=log_group,
         log_format=log_format,
     )
+    return configured(defaults, function["Configuration"])
 
 
 def deploy_stack(

@@ -9,6 +9,8 @@ name, ARN (qualifier ignored) or logical id. An event over Lambda's 6 MB synchro
 
 One function may run under a debugger (``debug_function``): its pool holds a single worker, which
 listens for a debugpy client on ``debug_address``, so every invoke reaches the attached session.
+``update_configuration`` gives later invokes what an UpdateFunctionConfiguration set in moto
+(timeout, memory, environment, handler).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from localcloud.config import ACCOUNT_ID, DEFAULT_POOL_SIZE
+from localcloud.functions.configuration import configured
 from localcloud.functions.environment import worker_environment
 from localcloud.functions.limits import check_request_size, payload_size
 from localcloud.functions.log_delivery import LogDelivery
@@ -67,6 +70,7 @@ class LocalInvoker:
         debug_address: tuple[str, int] | None = None,
     ) -> None:
         self.region = region
+        self._endpoint_url = endpoint_url
         self._specs = dict(functions)
         self._by_logical_id = {spec.logical_id: spec for spec in functions.values()}
         debugged = self._debugged(debug_function) if debug_address else None
@@ -107,6 +111,19 @@ class LocalInvoker:
         spec = self._specs.get(name) or self._by_logical_id.get(name)
         if spec is None:
             raise FunctionNotFound(name_or_arn)
+        return spec
+
+    def update_configuration(self, name_or_arn: str, config: Mapping[str, Any]) -> FunctionSpec:
+        """Later invokes of the function run with ``config`` (a ``FunctionConfiguration``)."""
+        spec = configured(self.resolve(name_or_arn), config)
+        self._specs[spec.function_name] = spec
+        self._by_logical_id[spec.logical_id] = spec
+        self._pools[spec.function_name].reconfigure(
+            spec, worker_environment(spec, self._endpoint_url, self.region)
+        )
+        log.info(
+            "%s reconfigured: timeout %d s, %d MB", spec.logical_id, spec.timeout_s, spec.memory_mb
+        )
         return spec
 
     def worker_pids(self, name_or_arn: str, busy_only: bool = False) -> set[int]:

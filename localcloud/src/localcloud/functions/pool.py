@@ -12,6 +12,9 @@ the next invoke always starts a worker that imports the code as it is now.
 A pool under a debugger (``debug_address``) keeps its one worker listening: when a worker goes
 (timed out, crashed, recycled) the next one starts at once, so a debugger can attach before the
 next invoke rather than only during it.
+
+A new configuration (``reconfigure``: UpdateFunctionConfiguration) is a recycle with the new
+spec and environment, so each later invoke runs with it, as in Lambda.
 """
 
 from __future__ import annotations
@@ -78,12 +81,12 @@ class WorkerPool:
                     return self._idle.pop()  # the warmest one
                 if len(self._all) + self._starting < self.size:
                     self._starting += 1
-                    spec, generation = self.spec, self._generation
+                    spec, env, generation = self.spec, self._env, self._generation
                     break
                 self._changed.wait()
         try:
             worker = Worker(
-                spec, self._env, next(self._numbers), self._log_delivery, self._debug_address
+                spec, env, next(self._numbers), self._log_delivery, self._debug_address
             )
         except BaseException:
             with self._changed:
@@ -130,13 +133,16 @@ class WorkerPool:
         with contextlib.suppress(PoolClosed, WorkerDied):
             self.prewarm()
 
-    def recycle(self, spec: FunctionSpec | None = None) -> int:
+    def recycle(self, spec: FunctionSpec | None = None, env: dict[str, str] | None = None) -> int:
         """Retire the current workers (see the module's doc), optionally switching to a new spec
-        (reinstalled dependencies). Returns how many idle workers are being stopped."""
+        (reinstalled dependencies, a new configuration) and environment. Returns how many idle
+        workers are being stopped."""
         with self._changed:
             self._generation += 1
             if spec is not None:
                 self.spec = spec
+            if env is not None:
+                self._env = env
             retired, self._idle = self._idle, []
             for worker in retired:
                 self._all.discard(worker)
@@ -154,6 +160,10 @@ class WorkerPool:
         for worker in workers:
             worker.stop(grace_s=RETIRE_GRACE_S)
         self.keep_listening()
+
+    def reconfigure(self, spec: FunctionSpec, env: dict[str, str]) -> None:
+        """Later invokes run ``spec`` with ``env`` in new workers; the current ones retire."""
+        self.recycle(spec, env)
 
     @contextmanager
     def worker(self) -> Iterator[Worker]:
