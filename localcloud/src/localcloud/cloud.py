@@ -20,6 +20,7 @@ from localcloud.config import (
     Endpoints,
 )
 from localcloud.deploy.deployer import deploy_stack
+from localcloud.esm.settings import PollerSettings
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
 from localcloud.functions.timeouts import with_function_timeouts
@@ -52,6 +53,8 @@ class CloudOptions:
     cors_allow_origins: tuple[str, ...] = ()
     # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
     function_timeouts: dict[str, int] = field(default_factory=dict)
+    # How the pollers wait (wake-ups on writes, safety poll); benchmarks compare settings.
+    poller_settings: PollerSettings = field(default_factory=PollerSettings)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -129,7 +132,12 @@ class LocalCloud:
             log.warning("localcloud.esm is not available: event source mappings are not polled")
             return
         supervisor = EventSourceMappingSupervisor(
-            stack.event_source_mappings, invoker, self.endpoint_url, self.options.region
+            stack.event_source_mappings,
+            invoker,
+            self.endpoint_url,
+            self.options.region,
+            self.options.poller_settings,
+            wakeups=self.server.wakeups,
         )
         supervisor.start()
         self.server.set_poller_health(supervisor.health)
