@@ -83,6 +83,10 @@ def idle_share(settings: PollerSettings, idle_s: float) -> float:
         return (cloud_cpu_s() - cpu) / (time.monotonic() - started)
 
 
+def _ratio(baseline: float, share: float) -> str:
+    return f"{baseline / share:.1f}x less" if share > 0 else "none measured"
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     idle_s = IDLE_S / 3 if quick else IDLE_S
     shares = {}
@@ -91,7 +95,11 @@ def run(quick: bool = False) -> dict[str, Any]:
         print(f"  {name}: {100 * shares[name]:.2f}% of a core", flush=True)
     baseline = shares[BASELINE]
     rows = [
-        [name, f"{100 * share:.2f}%", f"{baseline / share:.1f}x less" if share else "-"]
+        [
+            name,
+            f"{100 * share:.2f}%",
+            "1.0x (baseline)" if name == BASELINE else _ratio(baseline, share),
+        ]
         for name, share in shares.items()
     ]
     return {

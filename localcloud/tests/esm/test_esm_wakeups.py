@@ -110,6 +110,25 @@ def test_a_sent_message_wakes_every_idle_sqs_poller_it_needs(cloud: Cloud, start
     wait_until(lambda: cloud.depth(url) == 0, what="the messages deleted")
 
 
+def test_a_backlog_wakes_the_other_sqs_pollers(cloud: Cloud, start: Start) -> None:
+    """One poller waits for the queue; a full receive wakes the rest."""
+    url, arn = cloud.queue()
+    overlapped = threading.Event()
+
+    def handler(_: dict[str, Any]) -> None:
+        # Holds each invoke until a second one runs beside it (10 s each if none ever does).
+        if function.in_flight >= 2:
+            overlapped.set()
+        overlapped.wait(10)
+
+    function = RecordingFunction(handler)
+    _idle(function, start, mapping("sqs", arn, maximum_concurrency=3))
+
+    cloud.send(url, [f"m{i}" for i in range(40)])
+    wait_until(lambda: function.record_count() == 40, timeout=30, what="the backlog")
+    assert function.max_in_flight >= 2
+
+
 def test_a_delayed_message_is_delivered_when_its_delay_ends(cloud: Cloud, start: Start) -> None:
     url, arn = cloud.queue()
     function = RecordingFunction()

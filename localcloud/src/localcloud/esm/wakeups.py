@@ -23,8 +23,9 @@ from localcloud.esm.arns import dynamodb_table_name, kinesis_stream_name, sqs_qu
 from localcloud.specs import EventSourceMappingSpec
 
 # What a poller watches: ("kinesis", stream name), ("dynamodb", table name), ("sqs", queue
-# name), or ("kinesis-shards", stream name) for the shard list. Names, not ARNs: requests name
-# a stream or queue either way, and one local cloud is one account and region.
+# name), ("kinesis-shards", stream name) for the shard list, or ("sqs-backlog", mapping) for an
+# SQS mapping's extra pollers. Names, not ARNs: requests name a stream or queue either way, and
+# one local cloud is one account and region.
 WatchKey = tuple[str, str]
 # A ring due when an SQS message becomes visible comes this much later: moto decides
 # visibility with its own clock, and a receive a moment early would find nothing.
@@ -147,6 +148,10 @@ class Subscriptions:
             if self._closed:  # a thread starting while the pollers stop
                 wakeup.close()
         return wakeup
+
+    def ring(self, key: WatchKey) -> None:
+        """Rings `key` on the board: a poller waking its neighbours."""
+        self._board.ring([key])
 
     def close(self) -> None:
         with self._lock:

@@ -11,7 +11,10 @@ concurrent invokes. Filters are evaluated message by message and only when the m
 some; a poller that keeps failing backs off up to a cap and shows it (``localcloud.esm.health``).
 
 An idle poller does not long-poll moto: it sleeps until the moto server sees a message sent to
-its queue or a visibility change, now or when it falls due (``localcloud.esm.wakeups``). After a
+its queue or a visibility change, now or when it falls due (``localcloud.esm.wakeups``). Only
+the first poller of a mapping waits for the queue; it wakes the others when a receive comes back
+full, so one message costs one receive, not one per poller (five receives fighting for the GIL
+added ~100 ms to POST /inbox -> GET /outbox in bench/latency.py). After a
 batch failed it rings itself for when the messages' visibility timeout ends; what nothing
 announces (another consumer's lease running out, a move into this queue as a dead-letter queue)
 waits for the safety poll.
@@ -41,7 +44,13 @@ from localcloud.esm.results import Failed, PartiallyFailed, Succeeded, classify
 from localcloud.esm.sender import invoke_batch
 from localcloud.esm.settings import PollerSettings
 from localcloud.esm.sqs.records import sqs_event_record, sqs_filter_view
-from localcloud.esm.wakeups import VISIBLE_MARGIN_S, Subscriptions, Wakeup, records_key
+from localcloud.esm.wakeups import (
+    VISIBLE_MARGIN_S,
+    Subscriptions,
+    Wakeup,
+    WatchKey,
+    records_key,
+)
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
 logger = logging.getLogger(__name__)
@@ -70,13 +79,14 @@ class SqsPoller:
         self._settings = settings
         self._stop = stop
         self._filter = RecordFilter(spec.filter_patterns)
+        self._backlog: WatchKey = ("sqs-backlog", spec.logical_id)
         self._queue_url: str | None = None
         self._url_lock = threading.Lock()
         self.concurrency = self._concurrency(spec, settings)
         self._threads = [
             threading.Thread(
                 target=self._run,
-                args=(health.register(spec.logical_id, f"poller {i}", spec.event_source_arn),),
+                args=(health.register(spec.logical_id, f"poller {i}", spec.event_source_arn), i),
                 name=f"esm-{spec.logical_id}-{i}",
                 daemon=True,
             )
@@ -96,8 +106,11 @@ class SqsPoller:
         for thread in self._threads:
             thread.join(max(deadline - time.monotonic(), 0))
 
-    def _run(self, health: PollerHealth) -> None:
-        wakeup = self._wakeups.subscribe(records_key(self._spec))
+    def _run(self, health: PollerHealth, index: int) -> None:
+        # Poller 0 waits for the queue; the others for poller 0 to find more than one receive
+        # holds: one message wakes one poller, a backlog all of them.
+        watched = records_key(self._spec) if index == 0 else self._backlog
+        wakeup = self._wakeups.subscribe(watched)
         sqs = self._clients.client("sqs")
         backoff = Backoff(
             self._settings.retry_backoff_initial_s, self._settings.retry_backoff_max_s, self._stop
@@ -150,9 +163,10 @@ class SqsPoller:
         )
         while not self._stop.is_set():
             wakeup.arm()  # a send from here on ends the idle wait below
+            wanted = min(_MAX_MESSAGES_PER_RECEIVE, max(batch.room, 1))
             response = sqs.receive_message(
                 QueueUrl=url,
-                MaxNumberOfMessages=min(_MAX_MESSAGES_PER_RECEIVE, max(batch.room, 1)),
+                MaxNumberOfMessages=wanted,
                 # Long-poll (if set) only while empty; then top up without waiting.
                 WaitTimeSeconds=0 if batch else self._settings.sqs_wait_time_s,
                 AttributeNames=["All"],
@@ -160,6 +174,8 @@ class SqsPoller:
             )
             errors.succeeded()  # the queue answers: an idle queue is a healthy one
             messages = response.get("Messages", [])
+            if len(messages) == wanted:
+                self._wakeups.ring(self._backlog)  # likely more: the other pollers help
             for message in messages:
                 record = sqs_event_record(message, spec.event_source_arn, self._region)
                 batch.add(record, json_size(record))
