@@ -23,6 +23,7 @@ from localcloud.config import (
 )
 from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.deploy.deployer import deploy_stack
+from localcloud.esm.settings import PollerSettings
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
 from localcloud.functions.log_delivery import LogDelivery
@@ -63,6 +64,8 @@ class CloudOptions:
     # One function's worker under debugpy, listening on host:debug_port (pool of one).
     debug_function: str | None = None
     debug_port: int | None = None
+    # How the pollers wait (wake-ups on writes, safety poll); benchmarks compare settings.
+    poller_settings: PollerSettings = field(default_factory=PollerSettings)
     timings: dict[str, float] = field(default_factory=dict)
     # --persist: the folder the cloud is saved in and restored from (localcloud.persistence);
     # None keeps everything in memory, gone on stop.
@@ -187,6 +190,8 @@ class LocalCloud:
             invoker,
             self.endpoint_url,
             self.options.region,
+            self.options.poller_settings,
+            wakeups=self.server.wakeups,
             resume_from=checkpoints,
         )
         self._checkpoints = supervisor.checkpoints

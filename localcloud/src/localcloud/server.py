@@ -10,8 +10,9 @@ timeout, memory, environment and handler of later invokes). Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
 then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
-message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then one request at a
-time (``localcloud.moto_internals.serial``: moto is not thread-safe), where an operation moto
+message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then the idle pollers'
+wake-ups on writes (``localcloud.poller_wakeups``), then one request at a time
+(``localcloud.moto_internals.serial``: moto is not thread-safe), where an operation moto
 lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
 all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
 ``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
@@ -32,6 +33,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud.browser_guard import BrowserGuard
 from localcloud.control import ControlEndpoints, HealthSource
+from localcloud.esm.wakeups import WakeupBoard
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
@@ -43,6 +45,7 @@ from localcloud.moto_internals.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from localcloud.poller_wakeups import PollerWakeups
 from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
 from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
@@ -230,6 +233,8 @@ class LocalCloudServer:
         self._port = port
         self.faults = faults or FaultRegistry()
         install_metric_data_namespace_filter()
+        # Rung on writes to what idle pollers watch (EventSourceMappingSupervisor's wakeups).
+        self.wakeups = WakeupBoard()
         # Faults outside the lock: a delay fault must not hold up every other caller.
         self.middleware = LambdaInvokeMiddleware(
             # GetFunction(Configuration) of our functions gains the LoggingConfig moto lacks.
@@ -237,7 +242,10 @@ class LocalCloudServer:
                 FaultMiddleware(
                     SqsMessageRules(
                         MessageMoveTaskMiddleware(
-                            SerializedMoto(UnimplementedOperations(CachingDispatcher())),
+                            PollerWakeups(
+                                SerializedMoto(UnimplementedOperations(CachingDispatcher())),
+                                self.wakeups,
+                            ),
                             MessageMoveTasks(lambda: self.url),
                         )
                     ),

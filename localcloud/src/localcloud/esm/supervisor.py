@@ -1,7 +1,8 @@
 """Runs every enabled event source mapping of a deployed stack: one poller per mapping.
 
 ``start()`` only creates and starts threads (nothing talks to moto on the caller's thread);
-``stop()`` sets one shared stop event, which every wait and backoff listens to, and joins.
+``stop()`` sets one shared stop event, which every wait and backoff listens to, closes every
+idle poller's wake-up (``localcloud.esm.wakeups``), and joins.
 ``health()`` is every polling loop's state (ok, or backing off with its last error).
 """
 
@@ -25,6 +26,7 @@ from localcloud.esm.streams.dynamodb import DynamoDbStreamSource
 from localcloud.esm.streams.kinesis import KinesisSource
 from localcloud.esm.streams.poller import StreamPoller
 from localcloud.esm.streams.source import StreamSource
+from localcloud.esm.wakeups import Subscriptions, WakeupBoard
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
 logger = logging.getLogger(__name__)
@@ -45,14 +47,21 @@ class EventSourceMappingSupervisor:
         region: str,
         settings: PollerSettings | None = None,
         *,
+        wakeups: WakeupBoard | None = None,
         resume_from: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        """``wakeups``: the board the moto server rings on writes (``LocalCloudServer.wakeups``);
+        without it, or with ``settings.wake_on_writes`` off, idle pollers poll every
+        ``settings.idle_poll_interval_s``."""
         self._mappings = [m for m in mappings if m.enabled]
         # Stream checkpoints by mapping and shard, from a saved cloud (localcloud.persistence).
         self._resume_from = resume_from or {}
         self._invoker = invoker
         self._region = region
         self._settings = settings or PollerSettings()
+        if wakeups is None or not self._settings.wake_on_writes:
+            wakeups = WakeupBoard()  # nobody rings it: the pollers poll
+        self._wakeups = Subscriptions(wakeups)
         self._clients = AwsClients(endpoint_url, region)
         self._stop = threading.Event()
         self._pollers: list[Poller] = []
@@ -89,6 +98,7 @@ class EventSourceMappingSupervisor:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wakeups.close()
         deadline = time.monotonic() + self._settings.join_timeout_s
         for poller in self._pollers:
             poller.join(deadline)
@@ -103,6 +113,7 @@ class EventSourceMappingSupervisor:
                 settings=self._settings,
                 stop=self._stop,
                 health=self._health,
+                wakeups=self._wakeups,
             )
         poller = self._stream_pollers[mapping.logical_id] = StreamPoller(
             mapping,
@@ -112,6 +123,7 @@ class EventSourceMappingSupervisor:
             settings=self._settings,
             stop=self._stop,
             health=self._health,
+            wakeups=self._wakeups,
             resume_from=self._resume_from.get(mapping.logical_id),
         )
         return poller

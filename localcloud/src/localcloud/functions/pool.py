@@ -85,9 +85,7 @@ class WorkerPool:
                     break
                 self._changed.wait()
         try:
-            worker = Worker(
-                spec, env, next(self._numbers), self._log_delivery, self._debug_address
-            )
+            worker = Worker(spec, env, next(self._numbers), self._log_delivery, self._debug_address)
         except BaseException:
             with self._changed:
                 self._starting -= 1
