@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.run_all [--quick] [--skip end_to_end ...]
 
 Every number printed is a ratio against a baseline measured in the same run, plus the machine
-it ran on; the README's Benchmarks section is this output. Nothing here asserts a time.
+it ran on; bench/README.md's Results section is this output. Nothing here asserts a time.
 """
 
 from __future__ import annotations

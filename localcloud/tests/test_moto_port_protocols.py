@@ -115,3 +115,17 @@ def test_a_stacks_queue_urls_point_at_the_local_cloud(local_server: LocalCloudSe
     sqs.send_message(QueueUrl=outputs["ByRef"], MessageBody="to the local cloud")
     received = sqs.receive_message(QueueUrl=outputs["ByRef"], WaitTimeSeconds=1)
     assert [m["Body"] for m in received["Messages"]] == ["to the local cloud"]
+
+
+def test_s3_metadata_names_keep_their_underscores(local_server: LocalCloudServer) -> None:
+    # WSGI folds "_" and "-" together; moto records the names as sent (moto_internals.header_names).
+    s3 = boto3.client("s3", endpoint_url=local_server.url, region_name=REGION)
+    s3.create_bucket(Bucket="protocol-metadata")
+    s3.put_object(
+        Bucket="protocol-metadata", Key="k", Body=b"x" * 100, Metadata={"my_key": "a", "b-c": "d"}
+    )
+
+    head = s3.head_object(Bucket="protocol-metadata", Key="k")
+
+    assert head["Metadata"] == {"my_key": "a", "b-c": "d"}
+    assert head["ContentLength"] == 100  # a HEAD answer's length is the object's

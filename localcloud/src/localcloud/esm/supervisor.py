@@ -44,14 +44,19 @@ class EventSourceMappingSupervisor:
         endpoint_url: str,
         region: str,
         settings: PollerSettings | None = None,
+        *,
+        resume_from: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self._mappings = [m for m in mappings if m.enabled]
+        # Stream checkpoints by mapping and shard, from a saved cloud (localcloud.persistence).
+        self._resume_from = resume_from or {}
         self._invoker = invoker
         self._region = region
         self._settings = settings or PollerSettings()
         self._clients = AwsClients(endpoint_url, region)
         self._stop = threading.Event()
         self._pollers: list[Poller] = []
+        self._stream_pollers: dict[str, StreamPoller] = {}
         self._health = HealthBoard()
         for mapping in self._mappings:
             # Fails fast on an invalid pattern, as CreateEventSourceMapping would.
@@ -70,6 +75,14 @@ class EventSourceMappingSupervisor:
                 mapping.function_name,
                 mapping.logical_id,
             )
+
+    def checkpoints(self) -> dict[str, dict[str, str]]:
+        """Each stream mapping's checkpoint per shard (SQS keeps its own position: the queue)."""
+        return {
+            logical_id: checkpoints
+            for logical_id, poller in self._stream_pollers.items()
+            if (checkpoints := poller.checkpoints())
+        }
 
     def health(self) -> list[dict[str, Any]]:
         return self._health.snapshot()
@@ -91,7 +104,7 @@ class EventSourceMappingSupervisor:
                 stop=self._stop,
                 health=self._health,
             )
-        return StreamPoller(
+        poller = self._stream_pollers[mapping.logical_id] = StreamPoller(
             mapping,
             make_source=self._source_factory(mapping),
             invoker=self._invoker,
@@ -99,7 +112,9 @@ class EventSourceMappingSupervisor:
             settings=self._settings,
             stop=self._stop,
             health=self._health,
+            resume_from=self._resume_from.get(mapping.logical_id),
         )
+        return poller
 
     def _source_factory(self, mapping: EventSourceMappingSpec) -> Callable[[], StreamSource]:
         clients, region, arn = self._clients, self._region, mapping.event_source_arn

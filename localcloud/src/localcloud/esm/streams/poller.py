@@ -50,6 +50,7 @@ class ShardWorker:
         settings: PollerSettings,
         stop: threading.Event,
         health: HealthBoard,
+        checkpoint: str | None = None,
     ) -> None:
         self._spec = spec
         self._source = source
@@ -72,8 +73,9 @@ class ShardWorker:
             settings=settings,
             stop=stop,
         )
-        # The last sequence number whose record is processed, filtered out or discarded.
-        self.checkpoint: str | None = None
+        # The last sequence number whose record is processed, filtered out or discarded (a saved
+        # cloud's, restored: localcloud.persistence).
+        self.checkpoint: str | None = checkpoint
         self.finished = threading.Event()
         self.thread = threading.Thread(
             target=self._run, name=f"esm-{spec.logical_id}-{shard.shard_id}", daemon=True
@@ -162,8 +164,10 @@ class StreamPoller:
         settings: PollerSettings,
         stop: threading.Event,
         health: HealthBoard,
+        resume_from: dict[str, str] | None = None,
     ) -> None:
         self._spec = spec
+        self._resume_from = dict(resume_from or {})
         self._make_source = make_source
         self._health = health
         self._errors = FailingLoop(
@@ -230,6 +234,7 @@ class StreamPoller:
                         settings=self._settings,
                         stop=self._stop,
                         health=self._health,
+                        checkpoint=self._resume_from.get(shard.shard_id),
                     )
                     self.workers[shard.shard_id] = worker
                     worker.thread.start()
@@ -241,6 +246,14 @@ class StreamPoller:
             if waiting_for_parent:
                 interval = min(interval, self._settings.idle_poll_interval_s)
             self._stop.wait(interval)
+
+    def checkpoints(self) -> dict[str, str]:
+        """Each shard's checkpoint (restored ones too, until their worker starts)."""
+        found = dict(self._resume_from)
+        for shard_id, worker in list(self.workers.items()):
+            if worker.checkpoint is not None:
+                found[shard_id] = worker.checkpoint
+        return found
 
     def _drained(self, shard_id: str | None) -> bool:
         worker = self.workers.get(shard_id or "")
