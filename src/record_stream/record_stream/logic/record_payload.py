@@ -47,7 +47,7 @@ class InvalidRecordError(ValueError):
         self.detail = detail
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see logic/__init__.py
 class RecordPayload:
     """The two fields the pipeline uses; `batch` is the partition key, `id` the sort key."""
 
