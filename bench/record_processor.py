@@ -28,9 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from bench.cpu_quota import cpu_quota
@@ -213,7 +213,9 @@ def _spread(runs: list[dict[str, Any]], variant: str) -> tuple[float, float]:
     return min(seconds), max(seconds)
 
 
-def sweep_rows(workers: dict[int, dict[str, Any]], quota_vcpu: float | None) -> list[dict[str, Any]]:
+def sweep_rows(
+    workers: dict[int, dict[str, Any]], quota_vcpu: float | None
+) -> list[dict[str, Any]]:
     """One row per WRITE_CONCURRENCY at 10 ms; with a quota, measured at that share of a CPU."""
     seed = next(
         (_variants(w["runs"])["seed"] for w in workers.values() if "seed" in _variants(w["runs"])),
@@ -245,7 +247,7 @@ def chosen_concurrency(rows: list[dict[str, Any]], within: float = 1.10) -> int:
     """The least WRITE_CONCURRENCY whose wall time is within 10% of the sweep's best: more
     threads past that point only add memory and GIL hand-offs."""
     best = min(row["handler_s"] for row in rows)
-    return min(row["concurrency"] for row in rows if row["handler_s"] <= within * best)
+    return min(int(row["concurrency"]) for row in rows if row["handler_s"] <= within * best)
 
 
 def run(

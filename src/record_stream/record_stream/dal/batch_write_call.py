@@ -36,8 +36,8 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 import botocore
 from botocore.auth import SigV4Auth
@@ -197,22 +197,23 @@ class SignedBatchWriteItem:
             return response
         if self._proxied is not None:
             return self._proxied.send(prepared)
-        return self._pool_send(prepared)
+        return self._pool_send(prepared, body)
 
-    def _pool_send(self, prepared: AWSPreparedRequest) -> AWSResponse:
+    def _pool_send(self, prepared: AWSPreparedRequest, body: bytes) -> AWSResponse:
         """As botocore's URLLib3Session.send, without a proxy: urllib3's errors as botocore's."""
         try:
             answer = self.pool.urlopen(
                 "POST",
                 "/",
-                body=prepared.body,
-                headers=prepared.headers,
+                body=body,
+                # botocore's HeadersDict (a Mapping; the stubs call it HTTPHeaders).
+                headers=cast(Mapping[str, str], prepared.headers),
                 retries=False,
                 assert_same_host=False,
                 preload_content=False,
                 decode_content=False,
             )
-            response = AWSResponse(prepared.url, answer.status, answer.headers, answer)
+            response = AWSResponse(prepared.url, answer.status, cast(Any, answer.headers), answer)
             response.content  # noqa: B018 - reads the body, which returns the connection
             return response
         except urllib3_errors.SSLError as error:
