@@ -2,7 +2,7 @@
 
 moto's backends are not thread-safe, and the local cloud serves every request in its own thread:
 the record processor writes 8 batches at once, pollers read while tests write. These races were
-found in moto 5 (see ``localcloud/moto_serial.py``):
+found in moto 5 (see ``localcloud/moto_internals/serial.py``):
 - DynamoDB: two writes got the same stream sequence number, and a reader whose page ended on the
   second one was handed it again forever (a CI run spun for 40 minutes);
 - Kinesis: two PutRecords to one shard got the same sequence number, and one record replaced the

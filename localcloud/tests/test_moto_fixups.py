@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud.deploy.moto_fixups import INTERNAL_OUTPUT_PREFIX, prepare_for_moto
+from localcloud.moto_internals.cloudformation_fixups import INTERNAL_OUTPUT_PREFIX, prepare_for_moto
 
 
 def _translated() -> dict[str, Any]:

@@ -29,7 +29,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.wsgi import Environ, StartResponse, WsgiApp
 
 ORIGINS_ENV = "LOCALCLOUD_CORS_ORIGINS"
 ANY_ORIGIN = "*"
@@ -76,7 +76,7 @@ class BrowserGuard:
         self.app = app
         self.allowed_origins = frozenset(normalise_origins(allowed_origins))
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         host = environ.get("HTTP_HOST")
         if host is not None and not is_local_host(host):
             return _refuse(start_response, f"host {host} is not a local name", hint=False)
@@ -101,7 +101,7 @@ class BrowserGuard:
 
         return self.app(environ, start_without_moto_cors)
 
-    def _allowed(self, origin: str, environ: dict[str, Any], control: bool) -> bool:
+    def _allowed(self, origin: str, environ: Environ, control: bool) -> bool:
         if _same_origin(origin, environ):
             return True
         if control:
@@ -109,9 +109,7 @@ class BrowserGuard:
         return ANY_ORIGIN in self.allowed_origins or origin.rstrip("/") in self.allowed_origins
 
     @staticmethod
-    def _preflight(
-        environ: dict[str, Any], start_response: StartResponse, origin: str
-    ) -> list[bytes]:
+    def _preflight(environ: Environ, start_response: StartResponse, origin: str) -> list[bytes]:
         headers = [
             *_grant(origin),
             ("Access-Control-Allow-Methods", ALLOWED_METHODS),
@@ -125,7 +123,7 @@ class BrowserGuard:
         return [b""]
 
 
-def _is_preflight(environ: dict[str, Any]) -> bool:
+def _is_preflight(environ: Environ) -> bool:
     return (
         environ.get("REQUEST_METHOD") == "OPTIONS"
         and "HTTP_ORIGIN" in environ
@@ -133,11 +131,11 @@ def _is_preflight(environ: dict[str, Any]) -> bool:
     )
 
 
-def _cross_site(environ: dict[str, Any]) -> bool:
+def _cross_site(environ: Environ) -> bool:
     return environ.get("HTTP_SEC_FETCH_SITE") in ("cross-site", "same-site")
 
 
-def _same_origin(origin: str, environ: dict[str, Any]) -> bool:
+def _same_origin(origin: str, environ: Environ) -> bool:
     host = environ.get("HTTP_HOST")
     scheme = environ.get("wsgi.url_scheme", "http")
     return host is not None and origin.rstrip("/") == f"{scheme}://{host}"

@@ -12,13 +12,17 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from localcloud.config import LOCAL_CREDENTIALS
 
 
-def local_session(region: str) -> boto3.session.Session:
+def local_session(
+    region: str, credentials: tuple[str, str] = LOCAL_CREDENTIALS
+) -> boto3.session.Session:
+    """A session of its own (never boto3's shared default one), signing with ``credentials``:
+    the local ones unless a caller was handed others (the API front is told its keys)."""
     return boto3.session.Session(
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
         region_name=region,
     )
 
@@ -29,9 +33,11 @@ def local_client(
     region: str,
     config: Config | None = None,
     session: boto3.session.Session | None = None,
+    *,
+    credentials: tuple[str, str] = LOCAL_CREDENTIALS,
 ) -> Any:
     """A client of ``service`` at ``endpoint_url``; from ``session`` when the caller keeps one
     (the pollers do), else from a session of its own rather than boto3's shared default one."""
     # The service is a runtime string, so boto3's typed per-service overloads do not apply.
-    make: Callable[..., Any] = (session or local_session(region)).client
+    make: Callable[..., Any] = (session or local_session(region, credentials)).client
     return make(service, endpoint_url=endpoint_url, config=config)

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.config import (
-    ACCESS_KEY_ID,
     DEFAULT_CONFIG_ENV,
     DEFAULT_HOST,
-    SECRET_ACCESS_KEY,
+    LOCAL_CREDENTIALS,
     Endpoints,
 )
 from localcloud.deploy.deployer import deploy_stack
@@ -147,7 +146,7 @@ class LocalCloud:
             invoker,
             self.endpoint_url,
             self.options.region,
-            (ACCESS_KEY_ID, SECRET_ACCESS_KEY),
+            LOCAL_CREDENTIALS,
             host=self.options.host,
             port=self.options.api_port,
         )

@@ -19,6 +19,7 @@ DEFAULT_CONFIG_ENV = "local"
 # Clients must sign with these; the API front verifies SigV4 against them.
 ACCESS_KEY_ID = "localcloud"
 SECRET_ACCESS_KEY = "localcloud-secret"  # noqa: S105 - a published local-only credential
+LOCAL_CREDENTIALS = (ACCESS_KEY_ID, SECRET_ACCESS_KEY)
 # moto's default account: ARNs it generates carry it.
 ACCOUNT_ID = "123456789012"
 
@@ -41,6 +42,17 @@ def region_from_env() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
 
+def local_aws_env(endpoint_url: str, region: str) -> dict[str, str]:
+    """The variables that point an SDK at the local cloud with the local credentials."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+    }
+
+
 @dataclass(frozen=True)
 class Endpoints:
     """Where a running local cloud listens, and the environment a client needs to use it."""
@@ -52,11 +64,7 @@ class Endpoints:
 
     def client_env(self) -> dict[str, str]:
         env = {
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
+            **local_aws_env(self.endpoint_url, self.region),
             "AWS_SAM_STACK_NAME": self.stack_name,
         }
         if self.api_front_url:

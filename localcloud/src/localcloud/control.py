@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from localcloud.browser_guard import CONTROL_PREFIX
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.wsgi import Environ, StartResponse, WsgiApp
 
 HealthSource = Callable[[], list[dict[str, Any]]]
 
@@ -29,7 +29,7 @@ class ControlEndpoints:
         self.app = app
         self.poller_health: HealthSource | None = None
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(CONTROL_PREFIX):
             return self.app(environ, start_response)

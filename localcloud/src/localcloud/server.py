@@ -8,9 +8,9 @@ Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
 then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
-message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then one request
-at a time (``localcloud.moto_serial``: moto is not thread-safe), where an operation moto lacks
-gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
+message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then one request at a
+time (``localcloud.moto_internals.serial``: moto is not thread-safe), where an operation moto
+lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
 all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
 ``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
 """
@@ -26,11 +26,6 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud.browser_guard import BrowserGuard
@@ -38,12 +33,17 @@ from localcloud.control import ControlEndpoints, HealthSource
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
-from localcloud.moto_serial import SerializedMoto
+from localcloud.moto_internals.serial import SerializedMoto
+from localcloud.moto_internals.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
 from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
 from localcloud.unimplemented import UnimplementedOperations
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class LambdaInvokeMiddleware:
         self.app = app
         self.invoker: ResolvingInvoker | None = None
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
         if match is None or environ.get("REQUEST_METHOD") != "POST" or self.invoker is None:
             return self.app(environ, start_response)
@@ -106,11 +106,10 @@ class LambdaInvokeMiddleware:
         self,
         invoker: ResolvingInvoker,
         name: str,
-        environ: dict[str, Any],
+        environ: Environ,
         start_response: StartResponse,
     ) -> list[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = read_body(environ)
         invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
         try:
             check_request_size(

@@ -11,16 +11,14 @@ front's integration, JSON for boto3), before moto sees the request.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import parse_qs
 
 from localcloud.faults import AwsCall, FaultRule, error_response
-from localcloud.moto_serial import signing_service
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.moto_internals.serial import signing_service
+from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
 
 _NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ALLOWED_SET = "#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
@@ -37,15 +35,7 @@ def invalid_character(body: str) -> str | None:
     )
 
 
-def _request_body(environ: dict[str, Any]) -> bytes:
-    """Read the body and put it back for moto."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body: bytes = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _send_message_body(environ: dict[str, Any], body: bytes) -> tuple[str, str] | None:
+def _send_message_body(environ: Environ, body: bytes) -> tuple[str, str] | None:
     """(protocol, MessageBody) of a SendMessage request, else None."""
     content_type = environ.get("CONTENT_TYPE", "")
     if content_type.startswith("application/x-amz-json"):
@@ -71,10 +61,10 @@ class SqsMessageRules:
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if signing_service(environ) != "sqs" or environ.get("REQUEST_METHOD") != "POST":
             return self.app(environ, start_response)
-        body = _request_body(environ)
+        body = read_body(environ)
         found = _send_message_body(environ, body)
         reason = invalid_character(found[1]) if found else None
         if found is None or reason is None:

@@ -35,7 +35,7 @@ from typing import Any
 from botocore.config import Config
 
 from localcloud.clients import local_client
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
 
 log = logging.getLogger(__name__)
 
@@ -300,13 +300,12 @@ class MessageMoveTaskMiddleware:
             "CancelMessageMoveTask": tasks.cancel_task,
         }
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         handler = self._handlers.get(target.removeprefix(TARGET_PREFIX))
         if handler is None or not target.startswith(TARGET_PREFIX):
             return self.app(environ, start_response)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
+        raw = read_body(environ)
         try:
             request = json.loads(raw or b"{}")
             if not isinstance(request, dict):

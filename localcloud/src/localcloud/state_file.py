@@ -57,6 +57,11 @@ def is_cloud(pid: int, state: dict[str, Any]) -> bool:
     return current is not None and "localcloud" in " ".join(current.command)
 
 
+def still_running(pid: int, state: dict[str, Any]) -> bool:
+    """Whether ``pid`` runs and is still the cloud that wrote ``state`` (the one PID check)."""
+    return pid_alive(pid) and is_cloud(pid, state)
+
+
 def write_state(state: dict[str, Any]) -> None:
     path = state_path()
     path.parent.mkdir(parents=True, exist_ok=True)

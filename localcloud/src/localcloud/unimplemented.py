@@ -16,14 +16,11 @@ A 500 for an operation moto does implement (a moto bug) stays a 500, written the
 ``InternalFailure``: retrying may help, and the message says which call failed. The operation is
 identified as moto identifies it (target header, ``Action`` or moto's REST router over
 botocore's model), and "implemented" means moto's response class has the operation's method:
-the one place this module reads moto internals.
+read in ``localcloud.moto_internals.operations``.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import io
 import json
 import logging
 import uuid
@@ -35,11 +32,10 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 import botocore.session
-from moto.core.responses import BaseResponse
-from moto.core.utils import camelcase_to_underscores
 
-from localcloud.moto_serial import signing_service
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.moto_internals.operations import moto_implements, rest_operation
+from localcloud.moto_internals.serial import signing_service
+from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +44,6 @@ Protocol = Literal["json", "query", "rest"]
 
 # botocore's name for a service whose SigV4 signing name differs (the rest are the same).
 _SERVICE_BY_SIGNING_NAME = {"cloudcontrolapi": "cloudcontrol", "monitoring": "cloudwatch"}
-# moto's package for a botocore service name, where they differ.
-_MOTO_PACKAGE = {"lambda": "awslambda"}
 
 
 @dataclass(frozen=True)
@@ -78,8 +72,8 @@ class UnimplementedOperations:
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        body = _buffer_body(environ)
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        body = read_body(environ)
         try:
             status, headers, chunks = _run(self.app, environ)
         except Exception as error:  # moto found no backend at all (Cloud Control)
@@ -98,17 +92,7 @@ class UnimplementedOperations:
         return [chunks]
 
 
-def _buffer_body(environ: dict[str, Any]) -> bytes:
-    """The body, read once and put back for moto (a chunked body stays moto's to read)."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if not length:
-        return b""
-    body: bytes = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _run(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+def _run(app: WsgiApp, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
     captured: dict[str, Any] = {}
 
     def capture(status: str, headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], None]:
@@ -129,7 +113,7 @@ def _is_html(headers: list[tuple[str, str]]) -> bool:
     return any(k.lower() == "content-type" and "text/html" in v for k, v in headers)
 
 
-def describe(environ: dict[str, Any], body: bytes) -> Call:
+def describe(environ: Environ, body: bytes) -> Call:
     """Which service and operation a request is for, and the protocol it speaks."""
     signing_name = signing_service(environ) or ""
     service = _SERVICE_BY_SIGNING_NAME.get(signing_name, signing_name)
@@ -144,42 +128,11 @@ def describe(environ: dict[str, Any], body: bytes) -> Call:
         params.update(parse_qs(body.decode("utf-8", errors="replace")))
     if params.get("Action"):
         return Call(service, params["Action"][0], "query")
-    return Call(service, _rest_operation(service, environ, body), "rest")
-
-
-def _rest_operation(service: str, environ: dict[str, Any], body: bytes) -> str | None:
-    from moto.core.request import Request  # noqa: PLC0415 - moto internals, on errors only
-    from moto.core.routing import get_service_router  # noqa: PLC0415
-
-    try:
-        request = Request(dict(environ, **{"wsgi.input": io.BytesIO(body)}))
-        operation, _ = get_service_router(service).match(request)
-    except Exception:  # no model for the service, or no operation at that path
-        return None
-    return str(operation.name)
+    return Call(service, rest_operation(service, environ, body), "rest")
 
 
 def implemented(call: Call) -> bool:
-    return call.operation is not None and camelcase_to_underscores(call.operation) in _moto_methods(
-        call.service
-    )
-
-
-@cache
-def _moto_methods(service: str) -> frozenset[str]:
-    """The methods of moto's response classes for ``service``; empty when moto lacks it."""
-    package = _MOTO_PACKAGE.get(service, service)
-    if not package.isidentifier():
-        return frozenset()
-    try:
-        module = importlib.import_module(f"moto.{package}.responses")
-    except ImportError:
-        return frozenset()
-    names: set[str] = set()
-    for _, cls in inspect.getmembers(module, inspect.isclass):
-        if issubclass(cls, BaseResponse) and cls is not BaseResponse:
-            names.update(name for name, _ in inspect.getmembers(cls, callable))
-    return frozenset(names)
+    return call.operation is not None and moto_implements(call.service, call.operation)
 
 
 def error_reply(call: Call, is_implemented: bool) -> Reply:

@@ -1,4 +1,5 @@
-"""The WSGI types every layer of the moto server's stack shares (PEP 3333, loosely typed)."""
+"""The WSGI types every layer of the moto server's stack shares (PEP 3333, loosely typed), and
+the one reader of request bodies for the layers that look at a body before moto does."""
 
 from __future__ import annotations
 
@@ -10,14 +11,27 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
+_BODY_KEY = "localcloud.body"
+
 
 def read_body(environ: Environ) -> bytes:
-    """Read the request body once and put it back for whoever reads it next."""
-    cached = environ.get("localcloud.body")
+    """Read the request body once and put it back for whoever reads it next.
+
+    A body without a Content-Length (chunked) is left in ``wsgi.input`` for moto to read.
+    """
+    cached = environ.get(_BODY_KEY)
     if cached is not None:
         return bytes(cached)
     length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
+    if not length:
+        return b""
+    body: bytes = environ["wsgi.input"].read(length)
+    replace_body(environ, body)
+    return body
+
+
+def replace_body(environ: Environ, body: bytes) -> None:
+    """Make ``body`` the request body for the layers below (and ``read_body``)."""
     environ["wsgi.input"] = io.BytesIO(body)
-    environ["localcloud.body"] = body
-    return bytes(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ[_BODY_KEY] = body

@@ -6,7 +6,7 @@ import base64
 import json
 
 from localcloud.esm.filters import RecordFilter, decode_kinesis_data, parse_json_object
-from localcloud.esm.sqs_records import sqs_filter_view
+from localcloud.esm.sqs.records import sqs_filter_view
 
 
 def test_patterns_are_ored_and_no_pattern_matches_all() -> None:

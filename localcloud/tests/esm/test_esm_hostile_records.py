@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from tests.esm.esm_support import Cloud, RecordingFunction, mapping, wait_until
 
-from localcloud.cli import poller_lines
+from localcloud.cli.status import poller_lines
 from localcloud.esm.filters import RecordFilter, decode_kinesis_data, parse_json_object
 from localcloud.server import LocalCloudServer
 

@@ -350,7 +350,7 @@ def test_a_parallelization_factor_is_warned_about_not_ignored(
     name, arn = cloud.stream()
     sent = cloud.put(name, [("pk", {"n": 0})])
     function = RecordingFunction()
-    with caplog.at_level(logging.WARNING, logger="localcloud.esm.stream_poller"):
+    with caplog.at_level(logging.WARNING, logger="localcloud.esm.streams.poller"):
         supervisor = start_mappings([mapping("kinesis", arn, parallelization_factor=4)], function)
         wait_until(lambda: function.record_count() == len(sent))
         supervisor.stop()

@@ -10,8 +10,8 @@ from typing import Any
 from tests.esm.esm_support import FAST, FunctionError, RecordingFunction, mapping
 
 from localcloud.esm.on_failure import DiscardedBatch
-from localcloud.esm.stream_delivery import StreamBatchDelivery
-from localcloud.esm.streams import StreamRecord
+from localcloud.esm.streams.delivery import StreamBatchDelivery
+from localcloud.esm.streams.source import StreamRecord
 
 SPEC = mapping("kinesis", "arn:aws:kinesis:us-east-1:123456789012:stream/s")
 

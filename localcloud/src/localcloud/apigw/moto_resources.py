@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+
+from localcloud.clients import local_client
 
 LOGGER = logging.getLogger(__name__)
 
@@ -18,13 +19,7 @@ def fetch_resource_ids(
     endpoint_url: str, region: str, credentials: tuple[str, str], api_ids: list[str]
 ) -> dict[str, dict[str, str]]:
     """api id -> {resource path -> resource id}; APIs moto does not know are left out."""
-    client = boto3.client(
-        "apigateway",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=credentials[0],
-        aws_secret_access_key=credentials[1],
-    )
+    client = local_client("apigateway", endpoint_url, region, credentials=credentials)
     found: dict[str, dict[str, str]] = {}
     for api_id in api_ids:
         try:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-import boto3
+from localcloud.clients import local_client
+from localcloud.moto_internals.sts import assumed_role
 
 
 @dataclass(frozen=True)
@@ -35,35 +35,25 @@ def _aware(moment: datetime) -> datetime:
 
 def assumed_role_credentials(access_key_id: str) -> TemporaryCredentials | None:
     """The AssumeRole* credentials moto issued for this key id, if any (any account)."""
-    from moto.sts.models import sts_backends  # noqa: PLC0415 - moto's import is slow
-
-    for account_id in list(sts_backends.keys()):
-        for backend in list(sts_backends[account_id].values()):
-            role = backend.get_assumed_role_from_access_key(access_key_id)
-            if role is not None:
-                return TemporaryCredentials(
-                    access_key=role.access_key_id,
-                    secret_key=role.secret_access_key,
-                    session_token=role.session_token,
-                    expiration=_aware(role.expiration),
-                    account_id=role.account_id,
-                    user_id=role.user_id,
-                    arn=role.arn,
-                )
-    return None
+    role = assumed_role(access_key_id)
+    if role is None:
+        return None
+    return TemporaryCredentials(
+        access_key=role.access_key_id,
+        secret_key=role.secret_access_key,
+        session_token=role.session_token,
+        expiration=_aware(role.expiration),
+        account_id=role.account_id,
+        user_id=role.user_id,
+        arn=role.arn,
+    )
 
 
 def session_token_credentials(
     endpoint_url: str, region: str, credentials: tuple[str, str]
 ) -> TemporaryCredentials:
     """What the local STS answers to GetSessionToken (moto: one fixed set, no expiry kept)."""
-    sts: Any = boto3.session.Session().client(
-        "sts",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=credentials[0],
-        aws_secret_access_key=credentials[1],
-    )
+    sts = local_client("sts", endpoint_url, region, credentials=credentials)
     issued = sts.get_session_token()["Credentials"]
     return TemporaryCredentials(
         access_key=issued["AccessKeyId"],

@@ -21,14 +21,18 @@ from localcloud.clients import local_client
 from localcloud.config import ACCOUNT_ID, DEFAULT_CONFIG_ENV
 from localcloud.deploy.dependencies import CACHE_DIR, install_dependencies
 from localcloud.deploy.esm_specs import esm_spec
-from localcloud.deploy.moto_fixups import FUNCTION_TYPE, REST_API_TYPE, prepare_for_moto
-from localcloud.deploy.moto_outputs import hide_outputs
 from localcloud.deploy.package import PackagedCode, package_functions
 from localcloud.deploy.parameters import resolve_parameters
 from localcloud.deploy.policy_attributes import resolve_policy_attributes
 from localcloud.deploy.ssm_parameters import resolve_for_moto
 from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
+from localcloud.moto_internals.cloudformation_fixups import (
+    FUNCTION_TYPE,
+    REST_API_TYPE,
+    prepare_for_moto,
+)
+from localcloud.moto_internals.cloudformation_outputs import hide_outputs
 from localcloud.specs import DeployedStack, FunctionSpec, RestApiSpec
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
-from moto.events.models import EventPattern
+from localcloud.moto_internals.event_pattern import EventPattern
 
 logger = logging.getLogger(__name__)
 

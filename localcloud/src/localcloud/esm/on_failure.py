@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.esm.arns import parse_arn
 from localcloud.esm.clients import AwsClients
-from localcloud.esm.streams import StreamRecord, StreamSource, iso_utc
+from localcloud.esm.streams.source import StreamRecord, StreamSource, iso_utc
 from localcloud.specs import InvokeResult
 
 logger = logging.getLogger(__name__)

@@ -15,16 +15,16 @@ from typing import Any, Protocol
 
 from localcloud.esm.arns import function_arn
 from localcloud.esm.clients import AwsClients
-from localcloud.esm.dynamodb_streams import DynamoDbStreamSource
 from localcloud.esm.filters import RecordFilter
 from localcloud.esm.health import HealthBoard
 from localcloud.esm.identity import resolve_role_arn
-from localcloud.esm.kinesis import KinesisSource
 from localcloud.esm.on_failure import DiscardedBatch, OnFailureDestination, stream_failure_record
 from localcloud.esm.settings import PollerSettings
-from localcloud.esm.sqs_poller import SqsPoller
-from localcloud.esm.stream_poller import StreamPoller
-from localcloud.esm.streams import StreamSource
+from localcloud.esm.sqs.poller import SqsPoller
+from localcloud.esm.streams.dynamodb import DynamoDbStreamSource
+from localcloud.esm.streams.kinesis import KinesisSource
+from localcloud.esm.streams.poller import StreamPoller
+from localcloud.esm.streams.source import StreamSource
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 from localcloud.faults.registry import FaultRegistry
 from localcloud.faults.rules import FaultRule
-from localcloud.wsgi import read_body
+from localcloud.wsgi import Environ, read_body
 
 CONTROL_PATH = "/_localcloud/faults"
 
@@ -19,7 +19,7 @@ def _json_reply(status: str, document: Any) -> tuple[str, list[tuple[str, str]],
 
 
 def control_reply(
-    registry: FaultRegistry, environ: dict[str, Any]
+    registry: FaultRegistry, environ: Environ
 ) -> tuple[str, list[tuple[str, str]], bytes]:
     method = environ.get("REQUEST_METHOD", "GET")
     if method == "GET":

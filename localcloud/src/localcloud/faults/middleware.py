@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import random
@@ -16,8 +15,8 @@ from localcloud.faults.errors import error_response
 from localcloud.faults.partial import amz_json, merge_answer, split_batch_write, split_send_batch
 from localcloud.faults.registry import FaultRegistry
 from localcloud.faults.rules import AwsCall, FaultRule
-from localcloud.moto_serial import signing_service
-from localcloud.wsgi import StartResponse, WsgiApp, read_body
+from localcloud.moto_internals.serial import signing_service
+from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body, replace_body
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ class FaultMiddleware:
         self.app = app
         self.registry = registry or FaultRegistry()
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").rstrip("/") == CONTROL_PATH:
             return self._respond(start_response, control_reply(self.registry, environ))
         call = self._describe(environ) if self.registry.active else None
@@ -52,7 +51,7 @@ class FaultMiddleware:
 
     # -- requests
 
-    def _describe(self, environ: dict[str, Any]) -> AwsCall | None:
+    def _describe(self, environ: Environ) -> AwsCall | None:
         service = signing_service(environ)
         if service is None or service not in self.registry.services():
             return None
@@ -78,7 +77,7 @@ class FaultMiddleware:
         )
 
     def _unprocessed(
-        self, environ: dict[str, Any], call: AwsCall, rule: FaultRule, rng: random.Random
+        self, environ: Environ, call: AwsCall, rule: FaultRule, rng: random.Random
     ) -> tuple[str, list[tuple[str, str]], bytes]:
         if call.protocol != "json":
             log.warning("unprocessed needs the JSON protocol; forwarding %s", call.operation)
@@ -112,12 +111,9 @@ class FaultMiddleware:
         )
         return merge_answer(status, headers, body, "Failed", failed)
 
-    def _forward(
-        self, environ: dict[str, Any], body: bytes
-    ) -> tuple[str, list[tuple[str, str]], bytes]:
+    def _forward(self, environ: Environ, body: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
         inner = dict(environ)
-        inner["wsgi.input"] = io.BytesIO(body)
-        inner["CONTENT_LENGTH"] = str(len(body))
+        replace_body(inner, body)
         captured: dict[str, Any] = {}
         chunks: list[bytes] = []
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from localcloud.config import local_aws_env
 from localcloud.specs import FunctionSpec
 
 # Enough of the host environment for Python and subprocesses to behave.
@@ -20,11 +20,7 @@ def worker_environment(spec: FunctionSpec, endpoint_url: str, region: str) -> di
     env.update(spec.environment)
     env.update(
         {
-            "AWS_ENDPOINT_URL": endpoint_url,
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_REGION": region,
-            "AWS_DEFAULT_REGION": region,
+            **local_aws_env(endpoint_url, region),
             "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),

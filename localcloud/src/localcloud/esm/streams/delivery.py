@@ -30,7 +30,7 @@ from localcloud.esm.on_failure import DiscardedBatch, FailureCondition
 from localcloud.esm.results import Failed, PartiallyFailed, Succeeded, classify
 from localcloud.esm.sender import invoke_batch
 from localcloud.esm.settings import PollerSettings
-from localcloud.esm.streams import StreamRecord
+from localcloud.esm.streams.source import StreamRecord
 from localcloud.specs import EventSourceMappingSpec, Invoker, InvokeResult
 
 logger = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from localcloud.esm.filters import RecordFilter
 from localcloud.esm.health import FailingLoop, HealthBoard
 from localcloud.esm.on_failure import DiscardedBatch
 from localcloud.esm.settings import PollerSettings
-from localcloud.esm.stream_delivery import StreamBatchDelivery
-from localcloud.esm.streams import (
+from localcloud.esm.streams.delivery import StreamBatchDelivery
+from localcloud.esm.streams.source import (
     IteratorExpiredError,
     IteratorType,
     Shard,

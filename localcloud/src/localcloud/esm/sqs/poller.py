@@ -34,7 +34,7 @@ from localcloud.esm.health import FailingLoop, HealthBoard, PollerHealth
 from localcloud.esm.results import Failed, PartiallyFailed, Succeeded, classify
 from localcloud.esm.sender import invoke_batch
 from localcloud.esm.settings import PollerSettings
-from localcloud.esm.sqs_records import sqs_event_record, sqs_filter_view
+from localcloud.esm.sqs.records import sqs_event_record, sqs_filter_view
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
 logger = logging.getLogger(__name__)

@@ -28,11 +28,10 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from typing import Any
 
 from moto.sqs.models import Queue
 
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.wsgi import Environ, StartResponse, WsgiApp
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
 
@@ -41,7 +40,7 @@ _locks_guard = threading.Lock()
 _holder = threading.local()
 
 
-def signing_service(environ: dict[str, Any]) -> str | None:
+def signing_service(environ: Environ) -> str | None:
     """The service a SigV4-signed request is for (its credential scope), or None."""
     scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
     return scope["service"] if scope else None
@@ -64,7 +63,7 @@ class SerializedMoto:
         self.app = app
         install_long_poll_release()
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         lock = _lock_for(signing_service(environ) or "")
         with lock:
             _holder.lock = lock

@@ -5,70 +5,46 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from localcloud.esm.batching import json_size
 from localcloud.esm.clients import AwsClients
-from localcloud.esm.streams import (
-    IteratorType,
-    ReadResult,
+from localcloud.esm.streams.source import (
     Shard,
+    ShardedStreamSource,
     StreamRecord,
     epoch_seconds,
-    get_records_page,
     iso_utc,
+    shard_from,
 )
 
 _IMAGE_KEYS = ("Keys", "NewImage", "OldImage")
 
 
-class DynamoDbStreamSource:
+class DynamoDbStreamSource(ShardedStreamSource):
     batch_info_field = "DDBStreamBatchInfo"
     max_records_per_read = 1_000  # GetRecords Limit maximum
+    sequence_number_parameter = "SequenceNumber"
 
     def __init__(self, clients: AwsClients, stream_arn: str, region: str) -> None:
-        self.stream_arn = stream_arn
-        self._region = region
-        self._client = clients.client("dynamodbstreams")
+        super().__init__(clients.client("dynamodbstreams"), stream_arn, region)
+
+    def stream_parameters(self) -> dict[str, Any]:
+        return {"StreamArn": self.stream_arn}
 
     def list_shards(self) -> list[Shard]:
         shards: list[Shard] = []
-        kwargs: dict[str, Any] = {"StreamArn": self.stream_arn}
+        kwargs: dict[str, Any] = self.stream_parameters()
         while True:
             description = self._client.describe_stream(**kwargs)["StreamDescription"]
-            for shard in description.get("Shards", []):
-                shards.append(
-                    Shard(
-                        shard_id=shard["ShardId"],
-                        parent_shard_id=shard.get("ParentShardId"),
-                        closed="EndingSequenceNumber" in shard.get("SequenceNumberRange", {}),
-                    )
-                )
+            shards.extend(shard_from(shard) for shard in description.get("Shards", []))
             last = description.get("LastEvaluatedShardId")
             if not last:
                 return shards
-            kwargs = {"StreamArn": self.stream_arn, "ExclusiveStartShardId": last}
-
-    def shard_iterator(
-        self, shard_id: str, iterator_type: IteratorType, sequence_number: str | None = None
-    ) -> str:
-        kwargs: dict[str, Any] = {
-            "StreamArn": self.stream_arn,
-            "ShardId": shard_id,
-            "ShardIteratorType": iterator_type,
-        }
-        if sequence_number is not None:
-            kwargs["SequenceNumber"] = sequence_number
-        return str(self._client.get_shard_iterator(**kwargs)["ShardIterator"])
-
-    def read(self, shard_id: str, iterator: str, limit: int) -> ReadResult:
-        page = get_records_page(self._client, iterator, limit)
-        records = [self._to_record(raw) for raw in page.get("Records", [])]
-        return ReadResult(records=records, next_iterator=page.get("NextShardIterator"))
+            kwargs = {**self.stream_parameters(), "ExclusiveStartShardId": last}
 
     def format_arrival(self, epoch_s: float) -> str:
         # DynamoDB's creation times have second precision; AWS's samples show no millis.
         return iso_utc(epoch_s, millis=False)
 
-    def _to_record(self, raw: dict[str, Any]) -> StreamRecord:
+    def to_record(self, shard_id: str, raw: dict[str, Any]) -> StreamRecord:
         stream = dict(raw["dynamodb"])
         created = epoch_seconds(stream["ApproximateCreationDateTime"])
         # Lambda delivers the creation time as epoch seconds and binary values as base64.
@@ -88,12 +64,7 @@ class DynamoDbStreamSource:
         }
         if "userIdentity" in raw:  # TTL deletions
             event["userIdentity"] = raw["userIdentity"]
-        return StreamRecord(
-            sequence_number=stream["SequenceNumber"],
-            arrival=created,
-            event=event,
-            size=json_size(event),
-        )
+        return StreamRecord.of(stream["SequenceNumber"], created, event)
 
     def filter_view(self, record: StreamRecord) -> dict[str, Any]:
         # DynamoDB filters match the whole record ({"eventName": [...]}, {"dynamodb": ...}).

@@ -1,0 +1,124 @@
+"""The command line's arguments; each subcommand's handler is in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from localcloud.browser_guard import ORIGINS_ENV
+from localcloud.cli.env import cmd_env
+from localcloud.cli.invoke import cmd_invoke
+from localcloud.cli.run import cmd_run
+from localcloud.cli.status import cmd_status
+from localcloud.cli.stop import cmd_stop
+from localcloud.cli.up import cmd_up
+from localcloud.config import DEFAULT_CONFIG_ENV, api_port_from_env, port_from_env
+
+# The help text: what the package's docstring says about the commands.
+DESCRIPTION = """Command line of the local cloud (``python -m localcloud ...``).
+
+- ``up``: deploy and stay up until Ctrl-C (``--detach``: in the background, state in
+  ``.localcloud/state.json``, log in ``.localcloud/localcloud.log``);
+- ``stop`` / ``status``: of the cloud the state file describes;
+- ``run -- CMD...``: a fresh cloud for the duration of CMD (how ``make integration`` runs pytest);
+- ``invoke FUNCTION -e EVENT.json``: a Docker-free ``sam local invoke``, against the running cloud
+  or an ephemeral one.
+"""
+
+
+def _add_cloud_arguments(
+    parser: argparse.ArgumentParser, default_port: int, default_api_port: int
+) -> None:
+    parser.add_argument("--stack-name", help="default: samconfig.toml's, else 'local'")
+    parser.add_argument("--config-env", default=DEFAULT_CONFIG_ENV, help="samconfig.toml section")
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="override samconfig.toml and template defaults",
+    )
+    parser.add_argument("--template", default="template.yaml")
+    parser.add_argument(
+        "--port", type=int, default=default_port, help="moto server port (0: any free port)"
+    )
+    parser.add_argument(
+        "--api-port", type=int, default=default_api_port, help="API front port (0: any free port)"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=_fault_rule,
+        metavar="RULE",
+        help="inject a fault into the functions' AWS calls: service:Operation:kind[:probability"
+        "[:seconds]] or a JSON rule (see localcloud/faults.py); repeatable",
+    )
+    parser.add_argument("--fault-seed", type=int, help="seed of the fault decisions")
+    parser.add_argument(
+        "--cors-allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="let web pages from ORIGIN (e.g. http://localhost:3000; '*' for any) call the "
+        f"moto port from a browser; repeatable, added to ${ORIGINS_ENV} (comma-separated). "
+        "Default: none",
+    )
+    parser.add_argument(
+        "--function-timeout",
+        action="append",
+        type=_function_timeout,
+        metavar="FUNCTION=SECONDS",
+        help="override a function's Timeout (logical id or name); repeatable",
+    )
+
+
+def _fault_rule(text: str) -> Any:
+    from localcloud.faults import FaultRule  # noqa: PLC0415 - keep stop/status imports light
+
+    try:
+        return FaultRule.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _function_timeout(text: str) -> tuple[str, int]:
+    from localcloud.functions.timeouts import parse_function_timeout  # noqa: PLC0415
+
+    try:
+        return parse_function_timeout(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _env_port(name: str) -> int:
+    """An explicitly configured port, else 0 (any free port)."""
+    return int(os.environ.get(name) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=DESCRIPTION)
+    commands = parser.add_subparsers(dest="command_name", required=True)
+
+    up = commands.add_parser("up", help="deploy template.yaml locally and stay up")
+    _add_cloud_arguments(up, port_from_env(), api_port_from_env())
+    up.add_argument("--detach", action="store_true", help="run in the background")
+    up.add_argument("--quiet", action="store_true", help="logs to the log file only")
+    up.set_defaults(handler=cmd_up)
+
+    commands.add_parser("stop", help="stop a detached local cloud").set_defaults(handler=cmd_stop)
+    commands.add_parser("status", help="is one running, and where").set_defaults(handler=cmd_status)
+    commands.add_parser("env", help="print the exports for a shell (eval it)").set_defaults(
+        handler=cmd_env
+    )
+
+    run = commands.add_parser("run", help="run a command against a fresh local cloud")
+    # Free ports unless configured: `make integration` must work while `make local` runs.
+    _add_cloud_arguments(run, _env_port("LOCALCLOUD_PORT"), _env_port("LOCALCLOUD_API_PORT"))
+    run.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
+    run.set_defaults(handler=cmd_run)
+
+    invoke = commands.add_parser("invoke", help="invoke one function (sam local invoke)")
+    invoke.add_argument("function", help="logical id (e.g. RecordProcessorFunction) or name")
+    invoke.add_argument("-e", "--event", help="event JSON file, '-' for stdin; default {}")
+    _add_cloud_arguments(invoke, 0, 0)
+    invoke.set_defaults(handler=cmd_invoke)
+    return parser

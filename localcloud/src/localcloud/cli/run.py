@@ -1,0 +1,36 @@
+"""``run -- CMD...``: a fresh cloud for the duration of CMD (how ``make integration`` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+from localcloud.cli.launch import cloud_options, new_cloud, setup_logging
+from localcloud.config import state_dir
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        print("run: give a command after --", file=sys.stderr)
+        return 2
+    setup_logging(state_dir() / "run.log", verbose=False)
+    cloud = new_cloud(cloud_options(args))
+    cloud.start()
+    print(
+        f"local cloud up in {cloud.options.timings['ready_s']:.1f} s "
+        f"({cloud.endpoint_url}); running: {' '.join(command)}",
+        file=sys.stderr,
+        flush=True,
+    )
+    env = {**os.environ, **cloud.endpoints.client_env()}
+    env.pop("AWS_SESSION_TOKEN", None)
+    env.pop("AWS_PROFILE", None)
+    try:
+        return subprocess.call(command, env=env)  # noqa: S603 - the user's own command
+    finally:
+        cloud.stop()
