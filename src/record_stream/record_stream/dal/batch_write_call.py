@@ -38,6 +38,7 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import botocore
 from botocore.auth import SigV4Auth
@@ -85,6 +86,7 @@ class SignedBatchWriteItem:
         self._credentials = credentials
         self._region = meta.region_name
         self._url = meta.endpoint_url.rstrip("/") + "/"
+        self._path = urlsplit(self._url).path  # "/", or an endpoint URL's own path
         self._operation = meta.service_model.operation_model(OPERATION)
         self._event = f"before-send.{meta.service_model.service_id.hyphenize()}.{OPERATION}"
         # botocore's user agent names the Lambda runtime (exec-env/...), as AWS and the local
@@ -204,7 +206,7 @@ class SignedBatchWriteItem:
         try:
             answer = self.pool.urlopen(
                 "POST",
-                "/",
+                self._path,
                 body=body,
                 # botocore's HeadersDict (a Mapping; the stubs call it HTTPHeaders).
                 headers=cast(Mapping[str, str], prepared.headers),
