@@ -43,13 +43,13 @@ def _curl(url: str, *options: str) -> tuple[str, str]:
     return version, body
 
 
-def _list_streams(*options: str) -> tuple[str, ...]:
+def _describe_stream(name: str, *options: str) -> tuple[str, ...]:
     return (
         *options,
         *("-H", "Content-Type: application/x-amz-json-1.1"),
-        *("-H", "X-Amz-Target: Kinesis_20131202.ListStreams"),
+        *("-H", "X-Amz-Target: Kinesis_20131202.DescribeStreamSummary"),
         *("-H", _authorization("kinesis")),
-        *("-d", "{}"),
+        *("-d", json.dumps({"StreamName": name})),
     )
 
 
@@ -66,10 +66,10 @@ def test_the_moto_port_answers_http1_and_http2_prior_knowledge(
         StreamName=name, ShardCount=1
     )
 
-    answered_in, body = _curl(local_server.url, *_list_streams(*options))
+    answered_in, body = _curl(local_server.url, *_describe_stream(name, *options))
 
     assert answered_in == version
-    assert name in json.loads(body)["StreamNames"]
+    assert json.loads(body)["StreamDescriptionSummary"]["StreamName"] == name
 
 
 def test_the_moto_port_upgrades_a_bodiless_request_to_h2c(local_server: LocalCloudServer) -> None:
@@ -87,6 +87,11 @@ def test_the_moto_port_upgrades_a_bodiless_request_to_h2c(local_server: LocalClo
 
 
 def test_a_stacks_queue_urls_point_at_the_local_cloud(local_server: LocalCloudServer) -> None:
+    # Another server in this process came and went (as a test's cloud does): the URLs stay
+    # those of the one still running.
+    gone = LocalCloudServer(port=0)
+    gone.start()
+    gone.stop()
     template = {
         "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
         "Outputs": {

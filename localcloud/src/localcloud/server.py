@@ -25,7 +25,7 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -282,11 +282,12 @@ class LocalCloudServer:
             configure=_configure,
         )
         self._started = False
+        self._stop_serving_queue_urls: Callable[[], None] = lambda: None
 
     def start(self) -> None:
         self._server.start(self._host, self._port)
         self._started = True
-        serve_queue_urls_from(lambda: self.url)
+        self._stop_serving_queue_urls = serve_queue_urls_from(self.url)
 
     @property
     def port(self) -> int:
@@ -304,6 +305,8 @@ class LocalCloudServer:
         self.control.poller_health = health
 
     def stop(self) -> None:
+        if self._started:
+            self._stop_serving_queue_urls()
         self._server.stop()
         self._requests.close()
         self._started = False

@@ -8,7 +8,8 @@ whatever the URL says, but the JavaScript SDK v3 sends to the QueueUrl's host by
 LocalStack's, the URL of a queue in the local cloud is ``{local endpoint}/{account}/{name}``;
 ``Fn::GetAtt Queue.QueueUrl``, which moto lacks, answers the same.
 
-One endpoint per process: moto's backends are process-wide, so the cloud started last names it.
+moto's backends are process-wide, so the server started last that is still running names the
+endpoint; with none running, the URL is moto's own.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from typing import Any
 
 from moto.sqs.models import Queue
 
-_endpoint: Callable[[], str] | None = None
+# Running servers' base URLs, the newest last.
+_endpoints: list[str] = []
+_moto_physical_resource_id = Queue.physical_resource_id
 _moto_get_cfn_attribute = Queue.get_cfn_attribute
 _moto_has_cfn_attr = Queue.has_cfn_attr
 
 
 def _queue_url(queue: Any) -> str:
-    assert _endpoint is not None
-    return f"{_endpoint()}/{queue.account_id}/{queue.name}"
+    if not _endpoints:
+        return str(_moto_physical_resource_id.fget(queue))  # type: ignore[attr-defined]
+    return f"{_endpoints[-1]}/{queue.account_id}/{queue.name}"
 
 
 def _get_cfn_attribute(queue: Any, attribute_name: str) -> Any:
@@ -38,10 +42,17 @@ def _has_cfn_attr(attribute_name: str) -> bool:
     return attribute_name == "QueueUrl" or _moto_has_cfn_attr(attribute_name)
 
 
-def serve_queue_urls_from(endpoint: Callable[[], str]) -> None:
-    """From now on a queue's physical id and QueueUrl attribute are ``endpoint()``'s."""
-    global _endpoint  # noqa: PLW0603 - moto's Queue is process-wide too
-    _endpoint = endpoint
-    Queue.physical_resource_id = property(_queue_url)  # type: ignore[assignment,method-assign]
-    Queue.get_cfn_attribute = _get_cfn_attribute  # type: ignore[assignment,method-assign]
-    Queue.has_cfn_attr = staticmethod(_has_cfn_attr)  # type: ignore[method-assign,assignment]
+Queue.physical_resource_id = property(_queue_url)  # type: ignore[assignment,method-assign]
+Queue.get_cfn_attribute = _get_cfn_attribute  # type: ignore[assignment,method-assign]
+Queue.has_cfn_attr = staticmethod(_has_cfn_attr)  # type: ignore[method-assign,assignment]
+
+
+def serve_queue_urls_from(endpoint: str) -> Callable[[], None]:
+    """Until the returned callable is called, queue URLs are ``endpoint``'s."""
+    _endpoints.append(endpoint)
+
+    def stop_serving() -> None:
+        if endpoint in _endpoints:
+            _endpoints.remove(endpoint)
+
+    return stop_serving
