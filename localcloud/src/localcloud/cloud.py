@@ -18,6 +18,7 @@ from localcloud.config import (
     DEFAULT_HOST,
     LOCAL_CREDENTIALS,
     Endpoints,
+    state_dir,
 )
 from localcloud.deploy.deployer import deploy_stack
 from localcloud.faults import FaultRegistry, FaultRule
@@ -52,6 +53,11 @@ class CloudOptions:
     cors_allow_origins: tuple[str, ...] = ()
     # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
     function_timeouts: dict[str, int] = field(default_factory=dict)
+    # The proxy mode's CONNECT proxy (localcloud.proxy) on its own port; its CA is kept in
+    # ``state_dir`` (default: ``.localcloud/`` of the working directory).
+    with_proxy: bool = True
+    proxy_port: int = 0
+    state_dir: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -71,6 +77,7 @@ class LocalCloud:
         self.stack: DeployedStack | None = None
         self.invoker: LocalInvoker | None = None
         self.api_front_url: str | None = None
+        self.proxy_url: str | None = None
         self._stoppables: list[Any] = []
 
     @property
@@ -88,7 +95,13 @@ class LocalCloud:
             api_front_url=self.api_front_url,
             region=self.options.region,
             stack_name=self.options.stack_name,
+            proxy_url=self.proxy_url,
+            proxy_ca_dir=str(self._state_dir) if self.proxy_url else None,
         )
+
+    @property
+    def _state_dir(self) -> Path:
+        return self.options.state_dir or state_dir()
 
     def start(self) -> DeployedStack:
         options, timings = self.options, self.options.timings
@@ -114,6 +127,8 @@ class LocalCloud:
                 self._start_esm(self.stack, self.invoker)
             if options.with_api:
                 self._start_api(self.stack, self.invoker)
+            if options.with_proxy:
+                self._start_proxy()
             if options.prewarm:
                 self.invoker.prewarm()
         except BaseException:
@@ -153,6 +168,19 @@ class LocalCloud:
         front.start()
         self.api_front_url = str(front.url)
         self._stoppables.append(front)
+
+    def _start_proxy(self) -> None:
+        from localcloud.proxy.start import start_proxy  # noqa: PLC0415 - cryptography is slow
+
+        proxy = start_proxy(
+            self._state_dir,
+            moto_url=self.endpoint_url,
+            api_front_url=self.api_front_url,
+            host=self.options.host,
+            port=self.options.proxy_port,
+        )
+        self.proxy_url = proxy.url
+        self._stoppables.append(proxy)
 
     def stop(self) -> None:
         """Pollers and API first (they feed the workers), then the workers, then moto."""

@@ -12,6 +12,7 @@ from pathlib import Path
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 DEFAULT_API_PORT = 4567
+DEFAULT_PROXY_PORT = 4568
 DEFAULT_REGION = "us-east-1"
 DEFAULT_STACK_NAME = "local"
 DEFAULT_CONFIG_ENV = "local"
@@ -38,6 +39,10 @@ def api_port_from_env() -> int:
     return int(os.environ.get("LOCALCLOUD_API_PORT", DEFAULT_API_PORT))
 
 
+def proxy_port_from_env() -> int:
+    return int(os.environ.get("LOCALCLOUD_PROXY_PORT", DEFAULT_PROXY_PORT))
+
+
 def region_from_env() -> str:
     return os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
 
@@ -61,6 +66,9 @@ class Endpoints:
     api_front_url: str | None
     region: str
     stack_name: str
+    # The proxy mode (localcloud.proxy): the proxy's URL and the folder of its CA.
+    proxy_url: str | None = None
+    proxy_ca_dir: str | None = None
 
     def client_env(self) -> dict[str, str]:
         env = {

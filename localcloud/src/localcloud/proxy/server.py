@@ -1,0 +1,295 @@
+"""The proxy: HTTP CONNECT (and absolute-form plain HTTP) for AWS hosts only, answered locally.
+
+A client with ``HTTPS_PROXY`` set asks ``CONNECT sqs.us-east-1.amazonaws.com:443``; the proxy
+answers 200, terminates TLS itself with that host's leaf certificate (signed by the local CA the
+client was told to trust) and relays the decrypted HTTP/1.1 bytes, unchanged — Host header and
+SigV4 signature included — to the local upstream ``hosts.upstream_for`` picks. A host that is not
+AWS's gets 502 ``{"message"}`` and nothing is connected: the proxy never reaches the internet.
+
+HTTP parsing is h11's; TLS is the standard library's (asyncio ``start_tls``). One asyncio loop in
+a thread serves every connection, as the API front does (no thread per connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+import threading
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import h11
+
+from localcloud.proxy.ca import LocalCa
+from localcloud.proxy.hosts import Upstream, upstream_for
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_HEAD_BYTES = 16 * 1024
+HEAD_TIMEOUT_S = 30.0
+TLS_HANDSHAKE_TIMEOUT_S = 30.0
+_CHUNK = 64 * 1024
+# Hop-by-hop headers of a plain-HTTP proxy request: the proxy's business, not the upstream's.
+_HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection", b"proxy-authorization"}
+
+Address = tuple[str, int]
+
+
+class BadRequest(Exception):
+    """The client's request cannot be served; the message is what the client is told."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _refused_host(host: str) -> BadRequest:
+    return BadRequest(
+        502,
+        f"localcloud proxy: {host} is not an AWS endpoint; the proxy answers *.amazonaws.com "
+        "from the local cloud and connects nowhere else (put the host in NO_PROXY to reach it "
+        "directly)",
+    )
+
+
+def _split_authority(authority: str, default_port: int) -> tuple[str, int]:
+    host, colon, port = authority.rpartition(":")
+    if not colon or not port.isdigit():
+        return authority.strip("[]"), default_port
+    return host.strip("[]"), int(port)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(_CHUNK):
+        writer.write(data)
+        await writer.drain()
+
+
+async def _relay(
+    client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+) -> None:
+    """Bytes both ways until either side closes; then both are closed."""
+    tasks = [
+        asyncio.create_task(_pipe(client[0], upstream[1])),
+        asyncio.create_task(_pipe(upstream[0], client[1])),
+    ]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError, OSError):
+                await task
+        upstream[1].close()
+
+
+class AwsProxy:
+    def __init__(
+        self,
+        ca: LocalCa,
+        upstreams: Mapping[Upstream, Address],
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._ca = ca
+        self._upstreams = dict(upstreams)
+        self._host = host
+        self._port = port
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._startup_error: BaseException | None = None
+        self._connections: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        ready = threading.Event()
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._main(ready)), name="localcloud-proxy", daemon=True
+        )
+        self._thread.start()
+        ready.wait(30)
+        if self._startup_error is not None:
+            self._thread.join(5)
+            self._thread = None
+            raise self._startup_error
+        LOGGER.info("AWS proxy on %s (CA %s)", self.url, self._ca.files.cert)
+
+    def stop(self) -> None:
+        if self._thread is None or self._loop is None or self._stopping is None:
+            return
+        self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(10)
+        self._thread = None
+
+    async def _main(self, ready: threading.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        try:
+            server = await asyncio.start_server(self._serve, self._host, self._port, backlog=1024)
+        except BaseException as error:
+            self._startup_error = error
+            ready.set()
+            return
+        self._port = int(server.sockets[0].getsockname()[1])
+        ready.set()
+        async with server:
+            await self._stopping.wait()
+            server.close()
+            for writer in list(self._connections):
+                writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections.add(writer)
+        connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
+        try:
+            await self._serve_request(connection, reader, writer)
+        except BadRequest as refused:
+            LOGGER.warning("proxy: %s", refused.message)
+            with contextlib.suppress(h11.LocalProtocolError, ConnectionError, OSError):
+                writer.write(_error_bytes(connection, refused))
+                await writer.drain()
+        except (ConnectionError, OSError, TimeoutError, asyncio.IncompleteReadError) as gone:
+            LOGGER.debug("proxy connection ended: %r", gone)
+        finally:
+            self._connections.discard(writer)
+            writer.close()
+
+    async def _serve_request(
+        self, connection: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        event = await _next_event(connection, reader)
+        if not isinstance(event, h11.Request):
+            return  # the client closed without asking
+        if event.method == b"CONNECT":
+            await self._tunnel(connection, event, reader, writer)
+        else:
+            await self._forward_plain(connection, event, reader, writer)
+
+    def _upstream_of(self, host: str) -> Address:
+        upstream = upstream_for(host)
+        if upstream is None:
+            raise _refused_host(host)
+        address = self._upstreams.get(upstream)
+        if address is None:
+            raise BadRequest(502, f"localcloud proxy: the local cloud runs no {upstream.value}")
+        return address
+
+    async def _tunnel(
+        self,
+        connection: h11.Connection,
+        request: h11.Request,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        host, _port = _split_authority(request.target.decode("latin-1"), 443)
+        address = self._upstream_of(host)
+        writer.write(connection.send(h11.Response(status_code=200, headers=[])) or b"")
+        await writer.drain()
+        if connection.trailing_data[0]:
+            # TLS bytes sent before the 200 would be lost in the switch to TLS.
+            LOGGER.warning("proxy: %s sent data before the CONNECT answer; closed", host)
+            return
+        try:
+            await writer.start_tls(
+                self._ca.server_context(host), ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S
+            )
+        except ssl.SSLError as error:
+            # Most often the client does not trust the local CA: say where it is.
+            LOGGER.warning(
+                "proxy: TLS with a client for %s failed (%s); does it trust %s?",
+                host,
+                error.reason,
+                self._ca.files.cert,
+            )
+            return
+        upstream = await asyncio.open_connection(*address)
+        LOGGER.debug("proxy: %s -> %s:%d", host, *address)
+        await _relay((reader, writer), upstream)
+
+    async def _forward_plain(
+        self,
+        connection: h11.Connection,
+        request: h11.Request,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        """``GET http://host/path``: one request to the upstream, its answer, then close."""
+        target = urlsplit(request.target.decode("latin-1"))
+        if target.scheme != "http" or not target.hostname:
+            raise BadRequest(
+                400, "localcloud proxy: send CONNECT host:443 or an absolute http:// URL"
+            )
+        address = self._upstream_of(target.hostname)
+        origin_form = (target.path or "/") + (f"?{target.query}" if target.query else "")
+        headers: list[tuple[bytes, bytes]] = [
+            (name, value) for name, value in request.headers if name.lower() not in _HOP_BY_HOP
+        ]
+        upstream_connection = h11.Connection(h11.CLIENT)
+        upstream_reader, upstream_writer = await asyncio.open_connection(*address)
+        try:
+            upstream_writer.write(
+                upstream_connection.send(
+                    h11.Request(
+                        method=request.method,
+                        target=origin_form,
+                        headers=[*headers, (b"Connection", b"close")],
+                    )
+                )
+                or b""
+            )
+            while True:
+                event = await _next_event(connection, reader)
+                if isinstance(event, h11.Data):
+                    upstream_writer.write(upstream_connection.send(event) or b"")
+                elif isinstance(event, h11.EndOfMessage):
+                    upstream_writer.write(upstream_connection.send(event) or b"")
+                    break
+                else:
+                    return  # the client went away mid-body
+            await upstream_writer.drain()
+            await _pipe(upstream_reader, writer)
+        finally:
+            upstream_writer.close()
+
+
+async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader) -> object:
+    while True:
+        try:
+            event = connection.next_event()
+        except h11.RemoteProtocolError as error:
+            raise BadRequest(error.error_status_hint, f"localcloud proxy: {error}") from None
+        if event is not h11.NEED_DATA:
+            return event
+        async with asyncio.timeout(HEAD_TIMEOUT_S):
+            connection.receive_data(await reader.read(_CHUNK))
+
+
+def _error_bytes(connection: h11.Connection, refused: BadRequest) -> bytes:
+    body = json.dumps({"message": refused.message}).encode()
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("Connection", "close"),
+    ]
+    parts = [
+        connection.send(h11.Response(status_code=refused.status, headers=headers)),
+        connection.send(h11.Data(data=body)),
+        connection.send(h11.EndOfMessage()),
+    ]
+    return b"".join(part or b"" for part in parts)
