@@ -12,7 +12,6 @@ from pathlib import Path
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 DEFAULT_API_PORT = 4567
-DEFAULT_PROXY_PORT = 4568
 DEFAULT_REGION = "us-east-1"
 DEFAULT_STACK_NAME = "local"
 DEFAULT_CONFIG_ENV = "local"
@@ -37,10 +36,6 @@ def port_from_env() -> int:
 
 def api_port_from_env() -> int:
     return int(os.environ.get("LOCALCLOUD_API_PORT", DEFAULT_API_PORT))
-
-
-def proxy_port_from_env() -> int:
-    return int(os.environ.get("LOCALCLOUD_PROXY_PORT", DEFAULT_PROXY_PORT))
 
 
 def region_from_env() -> str:

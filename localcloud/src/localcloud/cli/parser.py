@@ -17,7 +17,6 @@ from localcloud.config import (
     DEFAULT_CONFIG_ENV,
     api_port_from_env,
     port_from_env,
-    proxy_port_from_env,
 )
 
 # The help text: what the package's docstring says about the commands.
@@ -119,7 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command_name", required=True)
 
     up = commands.add_parser("up", help="deploy template.yaml locally and stay up")
-    _add_cloud_arguments(up, port_from_env(), api_port_from_env(), proxy_port_from_env())
+    # The proxy's port matters to no one but `env --proxy`, which reads it from the state file.
+    _add_cloud_arguments(
+        up, port_from_env(), api_port_from_env(), _env_port("LOCALCLOUD_PROXY_PORT")
+    )
     up.add_argument("--detach", action="store_true", help="run in the background")
     up.add_argument("--quiet", action="store_true", help="logs to the log file only")
     up.set_defaults(handler=cmd_up)
