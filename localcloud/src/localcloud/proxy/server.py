@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import ssl
@@ -45,6 +46,22 @@ class BadRequest(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class _PortInUseError(OSError):
+    """The command line prints an EADDRINUSE error as the one line a user needs (as the API
+    front's ``PortInUseError``)."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _port_in_use(host: str, port: int) -> OSError:
+    return _PortInUseError(
+        errno.EADDRINUSE,
+        f"Port {port} on {host} (AWS proxy) is in use by another program. Stop that program, "
+        "or choose another port with --proxy-port or LOCALCLOUD_PROXY_PORT (0: any free port).",
+    )
 
 
 def _refused_host(host: str) -> BadRequest:
@@ -142,6 +159,12 @@ class AwsProxy:
         self._stopping = asyncio.Event()
         try:
             server = await asyncio.start_server(self._serve, self._host, self._port, backlog=1024)
+        except OSError as error:
+            self._startup_error = (
+                _port_in_use(self._host, self._port) if error.errno == errno.EADDRINUSE else error
+            )
+            ready.set()
+            return
         except BaseException as error:
             self._startup_error = error
             ready.set()
