@@ -5,7 +5,9 @@ refused without a connection."""
 
 from __future__ import annotations
 
+import http.client
 import socket
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,6 +98,37 @@ def test_a_plain_http_request_to_an_aws_host_is_forwarded(
 
     assert answer.status_code == 403  # the API's host root, outside every stage
     assert answer.json() == {"message": "Forbidden"}
+
+
+def test_the_tunnel_outlives_upstream_connections(
+    deployed: Deployed, proxy: AwsProxy, ca: CaFiles
+) -> None:
+    # The moto port closes after each response; the client's tunnel must stay (a new CONNECT
+    # and TLS handshake per SDK call cost ~100 ms each).
+    context = ssl.create_default_context(cafile=str(ca.cert))
+    connection = http.client.HTTPSConnection("127.0.0.1", proxy.port, context=context, timeout=30)
+    connection.set_tunnel("sqs.us-east-1.amazonaws.com", 443)
+    sockets = []
+    try:
+        for _ in range(3):
+            connection.request(
+                "POST",
+                "/",
+                body="Action=ListQueues",
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Authorization": "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/sqs/"
+                    "aws4_request, SignedHeaders=host, Signature=x",
+                },
+            )
+            answer = connection.getresponse()
+            assert answer.status == 200
+            assert b"ListQueuesResponse" in answer.read()
+            assert not answer.will_close
+            sockets.append(connection.sock)
+    finally:
+        connection.close()
+    assert sockets[0] is sockets[1] is sockets[2]
 
 
 def _raw(proxy: AwsProxy, request: bytes) -> bytes:

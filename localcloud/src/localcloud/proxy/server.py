@@ -2,9 +2,10 @@
 
 A client with ``HTTPS_PROXY`` set asks ``CONNECT sqs.us-east-1.amazonaws.com:443``; the proxy
 answers 200, terminates TLS itself with that host's leaf certificate (signed by the local CA the
-client was told to trust) and relays the decrypted HTTP/1.1 bytes, unchanged — Host header and
-SigV4 signature included — to the local upstream ``hosts.upstream_for`` picks. A host that is not
-AWS's gets 502 ``{"message"}`` and nothing is connected: the proxy never reaches the internet.
+client was told to trust) and forwards each decrypted HTTP/1.1 request (``forwarding``),
+unchanged — Host header and SigV4 signature included — to the local upstream
+``hosts.upstream_for`` picks. A host that is not AWS's gets 502 ``{"message"}`` and nothing is
+connected: the proxy never reaches the internet.
 
 HTTP parsing is h11's; TLS is the standard library's (asyncio ``start_tls``). One asyncio loop in
 a thread serves every connection, as the API front does (no thread per connection).
@@ -13,9 +14,7 @@ a thread serves every connection, as the API front does (no thread per connectio
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
-import json
 import logging
 import ssl
 import threading
@@ -25,27 +24,20 @@ from urllib.parse import urlsplit
 import h11
 
 from localcloud.proxy.ca import LocalCa
+from localcloud.proxy.forwarding import (
+    Address,
+    BadRequest,
+    Route,
+    Side,
+    client_side,
+    forward_requests,
+    refuse,
+)
 from localcloud.proxy.hosts import Upstream, upstream_for
 
 LOGGER = logging.getLogger(__name__)
 
-MAX_HEAD_BYTES = 16 * 1024
-HEAD_TIMEOUT_S = 30.0
 TLS_HANDSHAKE_TIMEOUT_S = 30.0
-_CHUNK = 64 * 1024
-# Hop-by-hop headers of a plain-HTTP proxy request: the proxy's business, not the upstream's.
-_HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection", b"proxy-authorization"}
-
-Address = tuple[str, int]
-
-
-class BadRequest(Exception):
-    """The client's request cannot be served; the message is what the client is told."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class _PortInUseError(OSError):
@@ -78,32 +70,6 @@ def _split_authority(authority: str, default_port: int) -> tuple[str, int]:
     if not colon or not port.isdigit():
         return authority.strip("[]"), default_port
     return host.strip("[]"), int(port)
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while data := await reader.read(_CHUNK):
-        writer.write(data)
-        await writer.drain()
-
-
-async def _relay(
-    client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-    upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-) -> None:
-    """Bytes both ways until either side closes; then both are closed."""
-    tasks = [
-        asyncio.create_task(_pipe(client[0], upstream[1])),
-        asyncio.create_task(_pipe(upstream[0], client[1])),
-    ]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError, OSError):
-                await task
-        upstream[1].close()
 
 
 class AwsProxy:
@@ -179,30 +145,21 @@ class AwsProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._connections.add(writer)
-        connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
+        client = client_side(reader, writer)
         try:
-            await self._serve_request(connection, reader, writer)
+            first = await client.next_event()
+            if isinstance(first, h11.Request) and first.method == b"CONNECT":
+                await self._tunnel(client, first)
+            elif isinstance(first, h11.Request):
+                await forward_requests(client, self._plain_route, first)
         except BadRequest as refused:
             LOGGER.warning("proxy: %s", refused.message)
-            with contextlib.suppress(h11.LocalProtocolError, ConnectionError, OSError):
-                writer.write(_error_bytes(connection, refused))
-                await writer.drain()
-        except (ConnectionError, OSError, TimeoutError, asyncio.IncompleteReadError) as gone:
+            await refuse(client, refused)
+        except (ConnectionError, OSError, TimeoutError) as gone:
             LOGGER.debug("proxy connection ended: %r", gone)
         finally:
             self._connections.discard(writer)
             writer.close()
-
-    async def _serve_request(
-        self, connection: h11.Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
-        event = await _next_event(connection, reader)
-        if not isinstance(event, h11.Request):
-            return  # the client closed without asking
-        if event.method == b"CONNECT":
-            await self._tunnel(connection, event, reader, writer)
-        else:
-            await self._forward_plain(connection, event, reader, writer)
 
     def _upstream_of(self, host: str) -> Address:
         upstream = upstream_for(host)
@@ -213,23 +170,16 @@ class AwsProxy:
             raise BadRequest(502, f"localcloud proxy: the local cloud runs no {upstream.value}")
         return address
 
-    async def _tunnel(
-        self,
-        connection: h11.Connection,
-        request: h11.Request,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-    ) -> None:
+    async def _tunnel(self, client: Side, request: h11.Request) -> None:
         host, _port = _split_authority(request.target.decode("latin-1"), 443)
         address = self._upstream_of(host)
-        writer.write(connection.send(h11.Response(status_code=200, headers=[])) or b"")
-        await writer.drain()
-        if connection.trailing_data[0]:
+        await client.send(h11.Response(status_code=200, headers=[]))
+        if client.connection.trailing_data[0]:
             # TLS bytes sent before the 200 would be lost in the switch to TLS.
             LOGGER.warning("proxy: %s sent data before the CONNECT answer; closed", host)
             return
         try:
-            await writer.start_tls(
+            await client.writer.start_tls(
                 self._ca.server_context(host), ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S
             )
         except ssl.SSLError as error:
@@ -241,78 +191,16 @@ class AwsProxy:
                 self._ca.files.cert,
             )
             return
-        upstream = await asyncio.open_connection(*address)
         LOGGER.debug("proxy: %s -> %s:%d", host, *address)
-        await _relay((reader, writer), upstream)
+        inner = client_side(client.reader, client.writer)
+        await forward_requests(inner, lambda tunnelled: Route(address, tunnelled.target))
 
-    async def _forward_plain(
-        self,
-        connection: h11.Connection,
-        request: h11.Request,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-    ) -> None:
-        """``GET http://host/path``: one request to the upstream, its answer, then close."""
+    def _plain_route(self, request: h11.Request) -> Route:
+        """``GET http://host/path``: to the host's upstream, in origin form."""
         target = urlsplit(request.target.decode("latin-1"))
         if target.scheme != "http" or not target.hostname:
             raise BadRequest(
                 400, "localcloud proxy: send CONNECT host:443 or an absolute http:// URL"
             )
-        address = self._upstream_of(target.hostname)
         origin_form = (target.path or "/") + (f"?{target.query}" if target.query else "")
-        headers: list[tuple[bytes, bytes]] = [
-            (name, value) for name, value in request.headers if name.lower() not in _HOP_BY_HOP
-        ]
-        upstream_connection = h11.Connection(h11.CLIENT)
-        upstream_reader, upstream_writer = await asyncio.open_connection(*address)
-        try:
-            upstream_writer.write(
-                upstream_connection.send(
-                    h11.Request(
-                        method=request.method,
-                        target=origin_form,
-                        headers=[*headers, (b"Connection", b"close")],
-                    )
-                )
-                or b""
-            )
-            while True:
-                event = await _next_event(connection, reader)
-                if isinstance(event, h11.Data):
-                    upstream_writer.write(upstream_connection.send(event) or b"")
-                elif isinstance(event, h11.EndOfMessage):
-                    upstream_writer.write(upstream_connection.send(event) or b"")
-                    break
-                else:
-                    return  # the client went away mid-body
-            await upstream_writer.drain()
-            await _pipe(upstream_reader, writer)
-        finally:
-            upstream_writer.close()
-
-
-async def _next_event(connection: h11.Connection, reader: asyncio.StreamReader) -> object:
-    while True:
-        try:
-            event = connection.next_event()
-        except h11.RemoteProtocolError as error:
-            raise BadRequest(error.error_status_hint, f"localcloud proxy: {error}") from None
-        if event is not h11.NEED_DATA:
-            return event
-        async with asyncio.timeout(HEAD_TIMEOUT_S):
-            connection.receive_data(await reader.read(_CHUNK))
-
-
-def _error_bytes(connection: h11.Connection, refused: BadRequest) -> bytes:
-    body = json.dumps({"message": refused.message}).encode()
-    headers = [
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-        ("Connection", "close"),
-    ]
-    parts = [
-        connection.send(h11.Response(status_code=refused.status, headers=headers)),
-        connection.send(h11.Data(data=body)),
-        connection.send(h11.EndOfMessage()),
-    ]
-    return b"".join(part or b"" for part in parts)
+        return Route(self._upstream_of(target.hostname), origin_form.encode("latin-1"))

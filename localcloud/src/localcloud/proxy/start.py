@@ -6,8 +6,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from localcloud.proxy.ca import load_or_create_ca
+from localcloud.proxy.forwarding import Address
 from localcloud.proxy.hosts import Upstream
-from localcloud.proxy.server import Address, AwsProxy
+from localcloud.proxy.server import AwsProxy
 
 
 def _address(url: str) -> Address:
