@@ -19,7 +19,7 @@ from requests_aws4auth import AWS4Auth
 from tests.apigw.apigw_support import REGION, STAGE, Deployed
 
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
-from localcloud.proxy.ca import CaFiles
+from localcloud.proxy.ca_files import CaFiles
 from localcloud.proxy.server import AwsProxy
 from localcloud.proxy.start import start_proxy
 

@@ -17,7 +17,6 @@ import os
 import ssl
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import certifi
@@ -26,28 +25,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-CA_DIR_NAME = "proxy-ca"
-CA_CERT = "ca.pem"
-CA_KEY = "ca-key.pem"
-BUNDLE = "bundle.pem"
+from localcloud.proxy.ca_files import CaFiles
+
 _CA_NAME = "localcloud proxy CA"
 _CA_YEARS = 10
 _LEAF_DAYS = 30  # short: a leaf is re-made by every proxy start anyway
 _BACKDATE = datetime.timedelta(days=1)  # a client whose clock is a little behind still accepts
-
-
-@dataclass(frozen=True)
-class CaFiles:
-    """Where the CA is on disk: what the client variables point at."""
-
-    cert: Path
-    key: Path
-    bundle: Path
-
-    @classmethod
-    def in_dir(cls, state_dir: Path) -> CaFiles:
-        folder = state_dir / CA_DIR_NAME
-        return cls(folder / CA_CERT, folder / CA_KEY, folder / BUNDLE)
 
 
 def _now() -> datetime.datetime:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from localcloud.config import Endpoints
-from localcloud.proxy.ca import CaFiles
+from localcloud.proxy.ca_files import CaFiles
 
 NO_PROXY = "localhost,127.0.0.1,::1"
 
