@@ -1,9 +1,10 @@
 """One local cloud for the whole reliability session: real template, real handlers, free ports.
 
 Started in-process so the scenarios can reach the worker pools (to SIGKILL a worker) and the
-cloud's log stream (function output). RecordProcessorFunction's timeout is lowered for the session
-(``RELIABILITY_FUNCTION_TIMEOUT``, default 10 s) so the timeout scenario costs seconds, not
-minutes; the default scenarios' invokes take well under it (measured: about 1-3 s for a
+cloud's log stream (function output). The functions keep the template's timeouts; the timeout
+scenario (d) lowers RecordProcessorFunction's for its own run with UpdateFunctionConfiguration,
+as an operator would (``RELIABILITY_FUNCTION_TIMEOUT``, default 5 s), so it costs seconds, not
+a minute; an invoke without the injected delay takes well under it (measured: about 1-3 s for a
 1,000-record batch with faults). The inbox's transient-failure backoff starts at
 ``RELIABILITY_RETRY_BACKOFF_BASE`` (default 1 s; production 5 s, template parameter
 InboxRetryBackoffBaseSeconds) so a retried message does not wait out the production 5 + 10 + 20 s;
@@ -55,7 +56,7 @@ def sizes() -> Sizes:
     return Sizes(
         records=int(os.environ.get("SOAK_RECORDS", "1000")),
         messages=int(os.environ.get("SOAK_MESSAGES", "100")),
-        function_timeout_s=int(os.environ.get("RELIABILITY_FUNCTION_TIMEOUT", "10")),
+        function_timeout_s=int(os.environ.get("RELIABILITY_FUNCTION_TIMEOUT", "5")),
         retry_backoff_base_s=int(os.environ.get("RELIABILITY_RETRY_BACKOFF_BASE", "1")),
         seed=int(os.environ.get("FAULT_SEED", "7")),
     )
@@ -80,8 +81,6 @@ def log_capture() -> Iterator[LogCapture]:
     function_logger = logging.getLogger("localcloud.function")
     saved = (cloud_logger.level, function_logger.propagate)
     cloud_logger.setLevel(logging.INFO)
-    # One line per HTTP request drowns everything else (the CLI does the same).
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # Thousands of function lines per scenario: keep them out of pytest's own log capture.
     function_logger.propagate = False
     cloud_logger.addHandler(capture)
@@ -106,7 +105,6 @@ def cloud(aws_env: None, log_capture: LogCapture, sizes: Sizes) -> Iterator[Loca
                 f"InboxRetryBackoffBaseSeconds={sizes.retry_backoff_base_s}",
             ),
             fault_seed=sizes.seed,
-            function_timeouts={"RecordProcessorFunction": sizes.function_timeout_s},
         )
     )
     local.start()
@@ -144,6 +142,7 @@ def clients(session: boto3.session.Session, cloud: LocalCloud) -> dict[str, Any]
         "dynamodbstreams": client("dynamodbstreams"),
         "dynamodb": session.resource("dynamodb", endpoint_url=cloud.endpoint_url),
         "dynamodb_client": client("dynamodb"),
+        "lambda": client("lambda"),
     }
 
 

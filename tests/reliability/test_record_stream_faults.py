@@ -4,7 +4,8 @@ Scenarios (each prints one summary line; "in DLQ" is the OnFailure destination,
 RecordProcessorFailureQueue, counted as the batch's records its KinesisBatchInfo ranges cover):
 a. UnprocessedItems and throttling on ~30% of the processor's BatchWriteItem requests;
 c. a RecordProcessorFunction worker SIGKILLed mid-batch;
-d. an invoke that outlives the (lowered) function timeout: worker killed and replaced, bisect;
+d. an invoke that outlives the function timeout (lowered for the scenario with
+   UpdateFunctionConfiguration): worker killed and replaced, bisect;
 e. a poison record whose write always fails, amid a continuous flow on the same shard.
 """
 
@@ -16,6 +17,8 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -243,7 +246,33 @@ def test_c_worker_sigkilled_mid_batch(
 # ---------------------------------------------------------------- d
 
 
+@contextmanager
+def _function_timeout(lambda_client: Any, function_name: str, seconds: int) -> Iterator[None]:
+    """The function's Timeout set to ``seconds`` while the block runs, then restored."""
+    configured = lambda_client.get_function_configuration(FunctionName=function_name)["Timeout"]
+    lambda_client.update_function_configuration(FunctionName=function_name, Timeout=seconds)
+    try:
+        yield
+    finally:
+        lambda_client.update_function_configuration(FunctionName=function_name, Timeout=configured)
+
+
 def test_d_function_timeout_kills_and_replaces_the_worker(
+    cloud: LocalCloud,
+    flow: RecordFlow,
+    clean_faults: FaultControl,
+    clients: dict[str, Any],
+    log_capture: LogCapture,
+    sizes: Sizes,
+    report: Any,
+) -> None:
+    with _function_timeout(
+        clients["lambda"], _function_name(cloud, PROCESSOR), sizes.function_timeout_s
+    ):
+        _run_d(cloud, flow, clean_faults, log_capture, sizes, report)
+
+
+def _run_d(
     cloud: LocalCloud,
     flow: RecordFlow,
     clean_faults: FaultControl,

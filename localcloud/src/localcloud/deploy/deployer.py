@@ -19,7 +19,7 @@ from typing import Any
 
 from localcloud.clients import local_client
 from localcloud.config import ACCOUNT_ID, DEFAULT_CONFIG_ENV
-from localcloud.deploy.dependencies import CACHE_DIR, install_dependencies
+from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.deploy.esm_specs import esm_spec
 from localcloud.deploy.package import PackagedCode, package_functions
 from localcloud.deploy.parameters import resolve_parameters
@@ -27,6 +27,8 @@ from localcloud.deploy.policy_attributes import resolve_policy_attributes
 from localcloud.deploy.ssm_parameters import resolve_for_moto
 from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
+from localcloud.functions.configuration import configured
+from localcloud.functions.logging_config import from_template
 from localcloud.moto_internals.cloudformation_fixups import (
     FUNCTION_TYPE,
     REST_API_TYPE,
@@ -72,12 +74,6 @@ def moto_compatible_body(body: dict[str, Any], account_id: str) -> dict[str, Any
     return copy
 
 
-def _environment_strings(variables: dict[str, Any]) -> dict[str, str]:
-    """Lambda environment values are strings: CloudFormation makes a Ref to a Number parameter
-    "5", where moto keeps the number (which a worker's environment cannot hold)."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in variables.items()}
-
-
 def _with_dependencies(
     packaged: dict[str, PackagedCode], cache_root: Path
 ) -> dict[str, PackagedCode]:
@@ -95,24 +91,31 @@ def _with_dependencies(
 
 
 def _function_spec(
-    lambda_client: Any, logical_id: str, function_name: str, code: PackagedCode
+    lambda_client: Any,
+    logical_id: str,
+    function_name: str,
+    code: PackagedCode,
+    logging_config: Any = None,
 ) -> FunctionSpec:
     function = lambda_client.get_function(FunctionName=function_name)
-    config = function["Configuration"]
+    log_group, log_format = from_template(logging_config)
     reserved = (function.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
-    return FunctionSpec(
+    # Lambda's defaults where the configuration is silent; configured() reads the rest.
+    defaults = FunctionSpec(
         logical_id=logical_id,
         function_name=function_name,
-        handler=config["Handler"],
+        handler="",
         code_dir=code.code_dir,
         layer_dirs=code.layer_dirs,
         dependency_dirs=code.dependency_dirs,
-        runtime=config.get("Runtime", ""),
-        timeout_s=int(config.get("Timeout", 3)),
-        memory_mb=int(config.get("MemorySize", 128)),
-        environment=_environment_strings((config.get("Environment") or {}).get("Variables") or {}),
+        runtime="",
+        timeout_s=3,
+        memory_mb=128,
         reserved_concurrency=int(reserved) if reserved is not None else None,
+        log_group=log_group,
+        log_format=log_format,
     )
+    return configured(defaults, function["Configuration"])
 
 
 def deploy_stack(
@@ -133,7 +136,7 @@ def deploy_stack(
 
     s3 = _client("s3", endpoint_url, region)
     packaged = package_functions(template, template_path.parent, s3, artifact_bucket(stack_name))
-    packaged = _with_dependencies(packaged, template_path.parent / CACHE_DIR)
+    packaged = _with_dependencies(packaged, dependency_cache(template_path))
     # AWS::LanguageExtensions first, as CloudFormation runs it before the SAM transform.
     template = resolve_policy_attributes(template, parameters)
     moto_template = prepare_for_moto(translate(template, parameters, region))
@@ -189,10 +192,18 @@ def deploy_stack(
     for logical_id, rtype in types.items():
         if rtype == FUNCTION_TYPE and logical_id in packaged:
             code = packaged[logical_id]
-            spec = _function_spec(lambda_client, logical_id, physical[logical_id], code)
+            logging_key = moto_template.logging_outputs.get(logical_id)
+            logging_config = json.loads(outputs[logging_key]) if logging_key in outputs else None
+            spec = _function_spec(
+                lambda_client, logical_id, physical[logical_id], code, logging_config
+            )
             functions[spec.function_name] = spec
 
-    internal = [*moto_template.esm_outputs.values(), *moto_template.api_outputs.values()]
+    internal = [
+        *moto_template.esm_outputs.values(),
+        *moto_template.api_outputs.values(),
+        *moto_template.logging_outputs.values(),
+    ]
     if hide_outputs(stack_name, region, internal):
         outputs = {k: v for k, v in outputs.items() if k not in internal}
     log.info(

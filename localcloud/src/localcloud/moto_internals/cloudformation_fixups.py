@@ -47,6 +47,8 @@ class MotoTemplate:
     template: dict[str, Any]
     esm_outputs: dict[str, str] = field(default_factory=dict)  # ESM logical id -> output key
     api_outputs: dict[str, str] = field(default_factory=dict)  # RestApi logical id -> output key
+    # Function logical id -> output key of its LoggingConfig (moto's Lambda keeps none).
+    logging_outputs: dict[str, str] = field(default_factory=dict)
     dropped: list[DroppedResource] = field(default_factory=list)
     stripped_layers: list[str] = field(default_factory=list)  # function logical ids
 
@@ -90,6 +92,10 @@ def prepare_for_moto(translated: dict[str, Any]) -> MotoTemplate:
         rtype = resource.get("Type", "")
         props: dict[str, Any] = resource.setdefault("Properties", {})
         condition = resource.get("Condition")
+        if rtype == FUNCTION_TYPE and "LoggingConfig" in props:
+            key = internal_output_key("Logging", logical_id)
+            _add_internal_output(outputs, key, props["LoggingConfig"], condition)
+            result.logging_outputs[logical_id] = key
         if rtype == ESM_TYPE:
             key = internal_output_key("Esm", logical_id)
             _add_internal_output(outputs, key, props, condition)
