@@ -54,6 +54,19 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
             assert answer.status_code == expected, origin
         assert answer.headers.get("Access-Control-Allow-Origin") is None
 
+        # Proxy mode: AWS's endpoints through the proxy instead of AWS_ENDPOINT_URL.
+        proxied = cli(tmp_path, "env", "--proxy")
+        assert proxied.returncode == 0, proxied.stderr
+        proxy_exports = dict(
+            line.removeprefix("export ").split("=", 1) for line in proxied.stdout.splitlines()
+        )
+        assert "AWS_ENDPOINT_URL" not in proxy_exports
+        assert proxy_exports["HTTPS_PROXY"] == state["proxy_url"]
+        assert proxy_exports["AWS_SAM_STACK_NAME"] == "cli-test"
+        for name in ("REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"):
+            assert Path(proxy_exports[name]).is_file(), name
+        assert proxy_exports["NO_PROXY"].startswith("localhost,127.0.0.1")
+
         status = cli(tmp_path, "status")
         assert status.returncode == 0
         assert "Event source mappings:\n  none" in status.stdout  # the probe stack has none

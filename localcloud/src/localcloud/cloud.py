@@ -20,6 +20,7 @@ from localcloud.config import (
     DEFAULT_HOST,
     LOCAL_CREDENTIALS,
     Endpoints,
+    state_dir,
 )
 from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.deploy.deployer import deploy_stack
@@ -59,6 +60,11 @@ class CloudOptions:
     cors_allow_origins: tuple[str, ...] = ()
     # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
     function_timeouts: dict[str, int] = field(default_factory=dict)
+    # The proxy mode's CONNECT proxy (localcloud.proxy) on its own port; its CA is kept in
+    # ``state_dir`` (default: ``.localcloud/`` of the working directory).
+    with_proxy: bool = True
+    proxy_port: int = 0
+    state_dir: Path | None = None
     # Recycle a function's workers when its code or layers change (localcloud.functions.reload).
     hot_reload: bool = False
     # One function's worker under debugpy, listening on host:debug_port (pool of one).
@@ -91,6 +97,7 @@ class LocalCloud:
         self.invoker: LocalInvoker | None = None
         self.log_delivery: LogDelivery | None = None
         self.api_front_url: str | None = None
+        self.proxy_url: str | None = None
         self.reloader: CodeReloader | None = None
         self._stoppables: list[Any] = []
         self.keeper = StateKeeper.of(options)
@@ -113,7 +120,13 @@ class LocalCloud:
             api_front_url=self.api_front_url,
             region=self.options.region,
             stack_name=self.options.stack_name,
+            proxy_url=self.proxy_url,
+            proxy_ca_dir=str(self._state_dir) if self.proxy_url else None,
         )
+
+    @property
+    def _state_dir(self) -> Path:
+        return self.options.state_dir or state_dir()
 
     def start(self) -> DeployedStack:
         options, timings = self.options, self.options.timings
@@ -146,6 +159,8 @@ class LocalCloud:
                 self._start_esm(self.stack, self.invoker, saved.checkpoints if saved else {})
             if options.with_api:
                 self._start_api(self.stack, self.invoker)
+            if options.with_proxy:
+                self._start_proxy()
             if options.hot_reload:
                 self._start_reloader(self.invoker)
             if options.prewarm:
@@ -228,6 +243,19 @@ class LocalCloud:
         front.start()
         self.api_front_url = str(front.url)
         self._stoppables.append(front)
+
+    def _start_proxy(self) -> None:
+        from localcloud.proxy.start import start_proxy  # noqa: PLC0415 - cryptography is slow
+
+        proxy = start_proxy(
+            self._state_dir,
+            moto_url=self.endpoint_url,
+            api_front_url=self.api_front_url,
+            host=self.options.host,
+            port=self.options.proxy_port,
+        )
+        self.proxy_url = proxy.url
+        self._stoppables.append(proxy)
 
     def stop(self) -> None:
         """Pollers and API first (they feed the workers), then the workers, then moto."""

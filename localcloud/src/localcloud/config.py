@@ -63,6 +63,9 @@ class Endpoints:
     api_front_url: str | None
     region: str
     stack_name: str
+    # The proxy mode (localcloud.proxy): the proxy's URL and the folder of its CA.
+    proxy_url: str | None = None
+    proxy_ca_dir: str | None = None
 
     def client_env(self) -> dict[str, str]:
         env = {

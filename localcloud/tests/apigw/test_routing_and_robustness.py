@@ -72,11 +72,21 @@ def test_a_known_api_outside_user_request_is_forbidden(api: Deployed, suffix: st
         assert response.json() == {"message": "Forbidden"}
 
 
-@pytest.mark.parametrize("path", ["/", "/restapis", "/restapis/x/y/z", "/favicon.ico"])
+@pytest.mark.parametrize("path", ["/restapis/x/y/z", "/restapis/x/y/z/w"])
 def test_paths_outside_the_api_form_are_404(api: Deployed, path: str) -> None:
     response = requests.get(f"{api.front.url}{path}", timeout=10)
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/favicon.ico", "/restapis"])
+def test_the_only_apis_root_and_unknown_stages_are_forbidden(api: Deployed, path: str) -> None:
+    # With one API deployed the front's root is that API's host root (``/{stage}/...``), where
+    # AWS answers Forbidden outside every stage.
+    response = requests.get(f"{api.front.url}{path}", timeout=10)
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
 
 
 def test_a_trailing_slash_reaches_the_same_route(api: Deployed) -> None:

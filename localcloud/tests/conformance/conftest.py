@@ -6,7 +6,8 @@ another run left behind. Run in its own pytest process (`make conformance`): the
 backends are process-wide.
 
 Adding a case: a test taking one runner fixture (``aws``, ``sam``, ``js``, ``awscurl``,
-``signed_requests``) and ``outputs`` / ``api_url``, marked
+``signed_requests``; in proxy mode ``aws_via_proxy``, ``awscurl_via_proxy``,
+``signed_requests_via_proxy`` with ``execute_api_url``) and ``outputs`` / ``api_url``, marked
 ``@pytest.mark.conformance(client=..., operation=...)``; then its row in the README's table
 (``test_readme_table`` fails until the row is there). See PENDING.md for the cases that wait on a
 fix.
@@ -27,11 +28,13 @@ from tests.conformance.runners import (
     JsSdk,
     SamCli,
     signed_session,
+    signed_session_via_proxy,
     user_environment,
 )
 from tests.conformance.table import CASES_KEY, Case, rendered_table
 
 from localcloud.cloud import CloudOptions, LocalCloud
+from localcloud.proxy.client_env import proxy_client_env
 
 STACK_NAME = "conformance"
 REGION = "us-east-1"
@@ -69,9 +72,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.fixture(scope="session")
-def cloud() -> Iterator[LocalCloud]:
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     local = LocalCloud(
-        CloudOptions(template=REPO_ROOT / "template.yaml", stack_name=STACK_NAME, region=REGION)
+        CloudOptions(
+            template=REPO_ROOT / "template.yaml",
+            stack_name=STACK_NAME,
+            region=REGION,
+            state_dir=tmp_path_factory.mktemp("state"),  # the proxy mode's CA
+        )
     )
     local.start()
     try:
@@ -84,6 +92,12 @@ def cloud() -> Iterator[LocalCloud]:
 def user_env(cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """What `localcloud env` prints for this cloud, plus PATH and an empty HOME."""
     return user_environment(cloud.endpoints.client_env(), tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="session")
+def proxy_env(cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """What `localcloud env --proxy` prints for this cloud, plus PATH and an empty HOME."""
+    return user_environment(proxy_client_env(cloud.endpoints), tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +120,35 @@ def api_url(user_env: dict[str, str], outputs: dict[str, str]) -> str:
     api_id = outputs["InboxOutboxApiUrl"].split("//", 1)[1].split(".", 1)[0]
     stage = outputs["InboxOutboxApiUrl"].rstrip("/").rsplit("/", 1)[1]
     return f"{user_env['LOCALCLOUD_API_FRONT']}/restapis/{api_id}/{stage}/_user_request_"
+
+
+@pytest.fixture(scope="session")
+def execute_api_url(outputs: dict[str, str]) -> str:
+    """The API's URL as on AWS (the stack's output), for the proxy mode's cases."""
+    return outputs["InboxOutboxApiUrl"].rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def stage_url(user_env: dict[str, str], outputs: dict[str, str]) -> str:
+    """The API through the front's ``/{stage}/...`` form (this template deploys one API)."""
+    stage = outputs["InboxOutboxApiUrl"].rstrip("/").rsplit("/", 1)[1]
+    return f"{user_env['LOCALCLOUD_API_FRONT']}/{stage}"
+
+
+@pytest.fixture(scope="session")
+def aws_via_proxy(proxy_env: dict[str, str]) -> AwsCli:
+    return AwsCli(proxy_env)
+
+
+@pytest.fixture(scope="session")
+def awscurl_via_proxy(proxy_env: dict[str, str]) -> Awscurl:
+    return Awscurl(proxy_env)
+
+
+@pytest.fixture(scope="session")
+def signed_requests_via_proxy(proxy_env: dict[str, str]) -> Iterator[requests.Session]:
+    with signed_session_via_proxy(proxy_env) as session:
+        yield session
 
 
 @pytest.fixture(scope="session")

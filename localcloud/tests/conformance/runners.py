@@ -68,15 +68,15 @@ def _run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> Co
 
 @dataclass(frozen=True)
 class AwsCli:
-    """AWS CLI v1 (awscli in requirements-dev.txt), JSON output, ``--endpoint-url`` given."""
+    """AWS CLI v1 (awscli in requirements-dev.txt), JSON output, ``--endpoint-url`` given when
+    the environment has one (CLI v1 ignores ``AWS_ENDPOINT_URL`` for SQS); in proxy mode none."""
 
     env: dict[str, str]
 
     def __call__(self, *args: str) -> Completed:
-        endpoint = self.env["AWS_ENDPOINT_URL"]
-        return _run(
-            ["aws", *args, "--endpoint-url", endpoint, "--output", "json"], self.env
-        )  # fmt: skip
+        endpoint = self.env.get("AWS_ENDPOINT_URL")
+        options = ["--endpoint-url", endpoint] if endpoint else []
+        return _run(["aws", *args, *options, "--output", "json"], self.env)
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,16 @@ class Awscurl:
         if body is not None:
             args += ["-H", "Content-Type: application/json", "-d", json.dumps(body)]
         return _run(args, self.env)
+
+
+def signed_session_via_proxy(env: dict[str, str]) -> requests.Session:
+    """``signed_session`` in proxy mode: the proxy and CA bundle requests would read from the
+    exported variables (given here explicitly: this process's own environment is not the user's)."""
+    session = signed_session(env)
+    session.trust_env = False
+    session.proxies = {"https": env["HTTPS_PROXY"], "http": env["HTTP_PROXY"]}
+    session.verify = env["REQUESTS_CA_BUNDLE"]
+    return session
 
 
 def signed_session(env: dict[str, str]) -> requests.Session:

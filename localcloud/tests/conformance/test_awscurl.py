@@ -13,8 +13,8 @@ from tests.esm.esm_support import wait_until
 CLIENT = "awscurl"
 
 
-@pytest.mark.conformance(client=CLIENT, operation="POST /inbox → GET /outbox → POST /outbox/acks")
-def test_a_posted_message_comes_out_of_the_outbox(awscurl: Awscurl, api_url: str) -> None:
+def _round_trip(awscurl: Awscurl, api_url: str) -> None:
+    """POST /inbox, find the message in GET /outbox, ack it."""
     unique = f"awscurl-{uuid.uuid4().hex}"
     posted = awscurl("POST", f"{api_url}/inbox", {"id": unique, "message": "from awscurl"})
     assert posted.returncode == 0, str(posted)
@@ -38,6 +38,30 @@ def test_a_posted_message_comes_out_of_the_outbox(awscurl: Awscurl, api_url: str
     acked = awscurl("POST", f"{api_url}/outbox/acks", {"receipts": [found[0]["receipt"]]})
     assert acked.returncode == 0, str(acked)
     assert json.loads(acked.stdout)["failed"] == []
+
+
+@pytest.mark.conformance(client=CLIENT, operation="POST /inbox → GET /outbox → POST /outbox/acks")
+def test_a_posted_message_comes_out_of_the_outbox(awscurl: Awscurl, api_url: str) -> None:
+    _round_trip(awscurl, api_url)
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="POST /inbox → GET /outbox → acks, the execute-api URL (proxy mode)"
+)
+def test_the_execute_api_url_works_through_the_proxy(
+    awscurl_via_proxy: Awscurl, execute_api_url: str
+) -> None:
+    assert execute_api_url.startswith("https://") and ".amazonaws.com/" in execute_api_url
+    _round_trip(awscurl_via_proxy, execute_api_url)
+
+
+@pytest.mark.conformance(client=CLIENT, operation="GET /outbox at the front's /{stage}/… form")
+def test_the_stage_form_reaches_the_only_api(awscurl: Awscurl, stage_url: str) -> None:
+    page = awscurl("GET", f"{stage_url}/outbox?lease=1&max=1")
+    assert page.returncode == 0, str(page)
+    assert isinstance(page.json()["messages"], list), str(page)
+    for message in page.json()["messages"]:  # back to its owner at once
+        awscurl("POST", f"{stage_url}/outbox/releases", {"receipts": [message["receipt"]]})
 
 
 @pytest.mark.conformance(client=CLIENT, operation="POST /inbox with a bad body → 400 message")

@@ -17,6 +17,20 @@ CLIENT = "requests-aws4auth"
 def test_a_posted_message_comes_out_of_the_outbox(
     signed_requests: requests.Session, api_url: str
 ) -> None:
+    _round_trip(signed_requests, api_url)
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="POST /inbox → GET /outbox → acks, the execute-api URL (proxy mode)"
+)
+def test_the_execute_api_url_works_through_the_proxy(
+    signed_requests_via_proxy: requests.Session, execute_api_url: str
+) -> None:
+    _round_trip(signed_requests_via_proxy, execute_api_url)
+
+
+def _round_trip(signed_requests: requests.Session, api_url: str) -> None:
+    """POST /inbox, find the message in GET /outbox, ack it."""
     unique = f"aws4auth-{uuid.uuid4().hex}"
     posted = signed_requests.post(
         f"{api_url}/inbox", json={"id": unique, "message": "from requests"}, timeout=30

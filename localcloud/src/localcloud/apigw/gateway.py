@@ -1,12 +1,13 @@
 """One request through the local API Gateway: stage -> route -> IAM auth -> validation ->
 integration, with API Gateway's own error responses at each step.
 
-URL form (LocalStack's): ``/restapis/{api_id}/{stage}/_user_request_/{path}``.
+Which API and stage: ``localcloud.apigw.targets`` (the host form ``{api}.execute-api.localhost``
+or ``...amazonaws.com``, LocalStack's ``/restapis/{api}/{stage}/_user_request_/{path}``, and
+``/{stage}/{path}`` when one API is deployed).
 - Unknown API id: 404 ``{"message": "The API id '...' does not correspond to a deployed API
   Gateway API"}`` (on AWS the host name would not resolve; there is no AWS answer to copy).
-- Known API, unknown stage: 403 ``{"message": "Forbidden"}``, as AWS answers an undeployed stage.
-  Also a known API's URL without ``_user_request_`` (``.../{stage}/..`` reaches it once the client
-  resolves the dot segment; on AWS that is the host's root, outside every stage: Forbidden too).
+- Known API, unknown stage: 403 ``{"message": "Forbidden"}``, as AWS answers an undeployed stage,
+  and so is a known API's root outside every stage.
 - Unknown path or method: 403 ``{"message": "Missing Authentication Token"}``, as AWS does
   (signed or not), through the definition's ``MISSING_AUTHENTICATION_TOKEN`` override if any.
 Every response carries ``x-amzn-RequestId``; no exception escapes (the reason goes to the log).
@@ -29,13 +30,11 @@ from localcloud.apigw.integrations.lambda_proxy import LambdaProxyIntegration
 from localcloud.apigw.request_context import RequestIds, build_request_context
 from localcloud.apigw.routes import RouteMatch, RouteTable, build_route_table
 from localcloud.apigw.sigv4 import CallerIdentity, LocalPrincipal, SignatureRejected, verify_request
+from localcloud.apigw.targets import NoTarget, resolve_target
 from localcloud.apigw.validation import RequestChecks, build_request_checks
 from localcloud.specs import Invoker, RestApiSpec
 
 LOGGER = logging.getLogger(__name__)
-
-ROUTE_PREFIX = "/restapis/"
-USER_REQUEST = "_user_request_"
 
 
 class Integration(Protocol):
@@ -64,29 +63,6 @@ class DeployedApi:
             return known
         # A stable stand-in shaped like API Gateway's ids (10 lower-case alphanumerics).
         return hashlib.sha256(f"{self.spec.rest_api_id}{resource_path}".encode()).hexdigest()[:10]
-
-
-@dataclass(frozen=True)
-class _Target:
-    api_id: str
-    stage: str
-    raw_user_path: str  # percent-encoded, starts with "/"
-
-
-def _parse_target(raw_path: str) -> _Target | None:
-    if not raw_path.startswith(ROUTE_PREFIX):
-        return None
-    parts = raw_path[len(ROUTE_PREFIX) :].split("/", 3)
-    if len(parts) < 3 or parts[2] != USER_REQUEST or not parts[0] or not parts[1]:
-        return None
-    rest = parts[3] if len(parts) == 4 else ""
-    return _Target(unquote(parts[0]), unquote(parts[1]), "/" + rest)
-
-
-def _api_id_of(raw_path: str) -> str | None:
-    if not raw_path.startswith(ROUTE_PREFIX):
-        return None
-    return unquote(raw_path[len(ROUTE_PREFIX) :].split("/", 1)[0])
 
 
 def _plain_error(status: int, message: str, error_type: str) -> ApiResponse:
@@ -151,11 +127,9 @@ class Gateway:
         return response
 
     def _handle(self, request: IncomingRequest, ids: RequestIds) -> ApiResponse:
-        target = _parse_target(request.raw_path)
-        if target is None:
-            if _api_id_of(request.raw_path) in self._api_ids:
-                return _plain_error(403, "Forbidden", "ForbiddenException")
-            return _plain_error(404, "Not Found", "NotFoundException")
+        target = resolve_target(request.raw_path, request.header("Host"), self._api_ids)
+        if isinstance(target, NoTarget):
+            return _plain_error(target.status, target.message, target.error_type)
         api = self._apis.get((target.api_id, target.stage))
         if api is None:
             if target.api_id in self._api_ids:

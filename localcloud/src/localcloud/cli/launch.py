@@ -48,6 +48,7 @@ def cloud_options(args: argparse.Namespace, **overrides: Any) -> CloudOptions:
         "parameter_overrides": tuple(args.parameter_overrides or ()),
         "port": args.port,
         "api_port": args.api_port,
+        "proxy_port": args.proxy_port,
         "faults": tuple(args.fault or ()),
         "fault_seed": args.fault_seed,
         "function_timeouts": dict(args.function_timeout or ()),

@@ -33,8 +33,17 @@ DESCRIPTION = """Command line of the local cloud (``python -m localcloud ...``).
 """
 
 
+PROXY_HELP = (
+    "proxy mode: HTTPS_PROXY and the CA bundle variables instead of AWS_ENDPOINT_URL, so AWS's "
+    "own endpoints and the stack's execute-api URL reach the local cloud (see the README)"
+)
+
+
 def _add_cloud_arguments(
-    parser: argparse.ArgumentParser, default_port: int, default_api_port: int
+    parser: argparse.ArgumentParser,
+    default_port: int,
+    default_api_port: int,
+    default_proxy_port: int = 0,
 ) -> None:
     parser.add_argument("--stack-name", help="default: samconfig.toml's, else 'local'")
     parser.add_argument("--config-env", default=DEFAULT_CONFIG_ENV, help="samconfig.toml section")
@@ -50,6 +59,12 @@ def _add_cloud_arguments(
     )
     parser.add_argument(
         "--api-port", type=int, default=default_api_port, help="API front port (0: any free port)"
+    )
+    parser.add_argument(
+        "--proxy-port",
+        type=int,
+        default=default_proxy_port,
+        help="port of the proxy mode's CONNECT proxy for *.amazonaws.com (0: any free port)",
     )
     parser.add_argument(
         "--fault",
@@ -142,7 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command_name", required=True)
 
     up = commands.add_parser("up", help="deploy template.yaml locally and stay up")
-    _add_cloud_arguments(up, port_from_env(), api_port_from_env())
+    # The proxy's port matters to no one but `env --proxy`, which reads it from the state file.
+    _add_cloud_arguments(
+        up, port_from_env(), api_port_from_env(), _env_port("LOCALCLOUD_PROXY_PORT")
+    )
     up.add_argument("--detach", action="store_true", help="run in the background")
     up.add_argument("--quiet", action="store_true", help="logs to the log file only")
     _add_hot_reload(up, default=True)
@@ -152,13 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("stop", help="stop a detached local cloud").set_defaults(handler=cmd_stop)
     commands.add_parser("status", help="is one running, and where").set_defaults(handler=cmd_status)
-    commands.add_parser("env", help="print the exports for a shell (eval it)").set_defaults(
-        handler=cmd_env
-    )
+    env = commands.add_parser("env", help="print the exports for a shell (eval it)")
+    env.add_argument("--proxy", action="store_true", help=PROXY_HELP)
+    env.set_defaults(handler=cmd_env)
 
     run = commands.add_parser("run", help="run a command against a fresh local cloud")
     # Free ports unless configured: `make integration` must work while `make local` runs.
-    _add_cloud_arguments(run, _env_port("LOCALCLOUD_PORT"), _env_port("LOCALCLOUD_API_PORT"))
+    _add_cloud_arguments(
+        run,
+        _env_port("LOCALCLOUD_PORT"),
+        _env_port("LOCALCLOUD_API_PORT"),
+        _env_port("LOCALCLOUD_PROXY_PORT"),
+    )
+    run.add_argument("--proxy", action="store_true", help=PROXY_HELP)
     _add_hot_reload(run, default=False)  # a test run does not edit its code
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
     run.set_defaults(handler=cmd_run)

@@ -9,6 +9,7 @@ import sys
 
 from localcloud.cli.launch import cloud_options, new_cloud, setup_logging
 from localcloud.config import state_dir
+from localcloud.proxy.client_env import proxy_client_env
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -27,7 +28,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    env = {**os.environ, **cloud.endpoints.client_env()}
+    client_env = proxy_client_env(cloud.endpoints) if args.proxy else cloud.endpoints.client_env()
+    env = {**os.environ, **client_env}
+    if args.proxy:
+        env.pop("AWS_ENDPOINT_URL", None)  # the caller's own, if any: AWS's endpoints it is
     env.pop("AWS_SESSION_TOKEN", None)
     env.pop("AWS_PROFILE", None)
     try:

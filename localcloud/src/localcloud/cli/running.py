@@ -14,6 +14,8 @@ def endpoints_of(state: dict[str, Any]) -> Endpoints:
         api_front_url=state.get("api_front_url"),
         region=state["region"],
         stack_name=state["stack_name"],
+        proxy_url=state.get("proxy_url"),
+        proxy_ca_dir=state.get("proxy_ca_dir"),
     )
 
 

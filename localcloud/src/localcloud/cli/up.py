@@ -38,6 +38,8 @@ def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
         "region": stack.region,
         "endpoint_url": endpoints.endpoint_url,
         "api_front_url": endpoints.api_front_url,
+        "proxy_url": endpoints.proxy_url,
+        "proxy_ca_dir": endpoints.proxy_ca_dir,
         "outputs": stack.outputs,
         "functions": {spec.logical_id: name for name, spec in stack.functions.items()},
         "rest_apis": [{"id": api.rest_api_id, "stage": api.stage_name} for api in stack.rest_apis],
