@@ -4,7 +4,10 @@ moto's own Invoke needs Docker (without it: ``FunctionError: Handled`` and a doc
 WSGI middleware answers ``POST /2015-03-31/functions/{name}/invocations`` for the functions the
 local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=Tail`` ->
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204); a payload over
-Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. Everything else,
+Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. The event
+source mapping API is answered by ``localcloud.esm.mappings_api`` (the real pollers), and the
+stack's mappings are added to CloudFormation's resource lists (``localcloud.esm.stack_resources``).
+Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
 then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
@@ -30,6 +33,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from localcloud.browser_guard import BrowserGuard
 from localcloud.control import ControlEndpoints, HealthSource
+from localcloud.esm.mappings import EventSourceMappings
+from localcloud.esm.mappings_api import EventSourceMappingApi, FunctionResolver
+from localcloud.esm.stack_resources import StackMappingResources
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
@@ -196,7 +202,7 @@ class LocalCloudServer:
         self._port = port
         self.faults = faults or FaultRegistry()
         # Faults outside the lock: a delay fault must not hold up every other caller.
-        self.middleware = LambdaInvokeMiddleware(
+        self.stack_mapping_resources = StackMappingResources(
             FaultMiddleware(
                 SqsMessageRules(
                     MessageMoveTaskMiddleware(
@@ -207,6 +213,9 @@ class LocalCloudServer:
                 self.faults,
             )
         )
+        # Event source mappings never reach moto (it would run them through Docker).
+        self.mapping_api = EventSourceMappingApi(self.stack_mapping_resources)
+        self.middleware = LambdaInvokeMiddleware(self.mapping_api)
         self.control = ControlEndpoints(self.middleware)
         self.app = BrowserGuard(self.control, cors_allow_origins)
         self._server: BaseWSGIServer | None = None
@@ -238,6 +247,15 @@ class LocalCloudServer:
 
     def set_invoker(self, invoker: ResolvingInvoker | None) -> None:
         self.middleware.invoker = invoker
+
+    def set_event_source_mappings(
+        self,
+        mappings: EventSourceMappings | None,
+        resolve_function: FunctionResolver | None = None,
+        region: str = "us-east-1",
+    ) -> None:
+        self.mapping_api.attach(mappings, resolve_function, region)
+        self.stack_mapping_resources.mappings = mappings
 
     def set_poller_health(self, health: HealthSource | None) -> None:
         self.control.poller_health = health

@@ -72,6 +72,9 @@ class DeployedStack:
     functions: dict[str, FunctionSpec]  # by physical function name
     event_source_mappings: list[EventSourceMappingSpec]
     rest_apis: list[RestApiSpec]
+    # Each mapping's resolved template properties by logical id: what the Lambda API reports
+    # and updates (localcloud.esm.mappings); ``event_source_mappings`` are built from them.
+    event_source_mapping_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

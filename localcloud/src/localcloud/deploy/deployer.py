@@ -179,11 +179,12 @@ def deploy_stack(
             apigw.create_deployment(restApiId=api_id, stageName=stage)
         rest_apis.append(RestApiSpec(logical_id, api_id, stage or "", api["Body"]))
 
-    mappings = [
-        esm_spec(logical_id, json.loads(outputs[key]))
+    mapping_properties = {
+        logical_id: json.loads(outputs[key])
         for logical_id, key in moto_template.esm_outputs.items()
         if key in outputs
-    ]
+    }
+    mappings = [esm_spec(logical_id, props) for logical_id, props in mapping_properties.items()]
     lambda_client = _client("lambda", endpoint_url, region)
     functions = {}
     for logical_id, rtype in types.items():
@@ -210,4 +211,5 @@ def deploy_stack(
         functions=functions,
         event_source_mappings=mappings,
         rest_apis=rest_apis,
+        event_source_mapping_properties=mapping_properties,
     )

@@ -1,8 +1,11 @@
-"""Runs every enabled event source mapping of a deployed stack: one poller per mapping.
+"""Runs event source mappings: one poller per mapping, each with its own stop event.
 
-``start()`` only creates and starts threads (nothing talks to moto on the caller's thread);
-``stop()`` sets one shared stop event, which every wait and backoff listens to, and joins.
-``health()`` is every polling loop's state (ok, or backing off with its last error).
+``start()`` runs the enabled mappings it was given; ``run(key, mapping)`` and ``halt(key)``
+start and stop one mapping at runtime (the Lambda API in ``localcloud.esm.mappings``): a halted
+stream mapping's checkpoints are kept under its key, so running it again (re-enabled, or
+updated) resumes after the last processed record, as Lambda does. Starting only creates
+threads (nothing talks to moto on the caller's thread); ``stop()`` sets every stop event, which
+every wait and backoff listens to, and joins. ``health()`` is every running polling loop's state.
 """
 
 from __future__ import annotations
@@ -36,6 +39,15 @@ class Poller(Protocol):
     def join(self, deadline: float) -> None: ...
 
 
+class _Running:
+    """One mapping's poller with what stops it and what it reports."""
+
+    def __init__(self, poller: Poller, stop: threading.Event, health: HealthBoard) -> None:
+        self.poller = poller
+        self.stop = stop
+        self.health = health
+
+
 class EventSourceMappingSupervisor:
     def __init__(
         self,
@@ -50,37 +62,74 @@ class EventSourceMappingSupervisor:
         self._region = region
         self._settings = settings or PollerSettings()
         self._clients = AwsClients(endpoint_url, region)
-        self._stop = threading.Event()
-        self._pollers: list[Poller] = []
-        self._health = HealthBoard()
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._started = False
+        self._running: dict[str, _Running] = {}
+        # Key -> shard id -> checkpoint, of stream mappings halted to be resumed.
+        self._checkpoints: dict[str, dict[str, str]] = {}
         for mapping in self._mappings:
             # Fails fast on an invalid pattern, as CreateEventSourceMapping would.
             RecordFilter(mapping.filter_patterns)
 
     def start(self) -> None:
-        if self._pollers:
+        if self._started:
             return
+        self._started = True
         for mapping in self._mappings:
-            poller = self._poller_for(mapping)
+            self.run(mapping.logical_id, mapping)
+
+    def run(self, key: str, mapping: EventSourceMappingSpec) -> None:
+        """Starts polling ``mapping`` under ``key``, from the checkpoints ``halt`` kept."""
+        RecordFilter(mapping.filter_patterns)
+        with self._lock:
+            if self._stopped or key in self._running:
+                return
+            stop, health = threading.Event(), HealthBoard()
+            poller = self._poller_for(mapping, stop, health, self._checkpoints.get(key))
+            self._running[key] = _Running(poller, stop, health)
             poller.start()
-            self._pollers.append(poller)
-            logger.info(
-                "polling %s for %s (%s)",
-                mapping.event_source_arn,
-                mapping.function_name,
-                mapping.logical_id,
-            )
+        logger.info("polling %s for %s (%s)", mapping.event_source_arn, mapping.function_name, key)
+
+    def halt(self, key: str) -> None:
+        """Stops the poller of ``key`` and waits for it; keeps its checkpoints for ``run``."""
+        with self._lock:
+            running = self._running.pop(key, None)
+        if running is None:
+            return
+        running.stop.set()
+        running.poller.join(time.monotonic() + self._settings.join_timeout_s)
+        if isinstance(running.poller, StreamPoller):
+            self._checkpoints[key] = running.poller.checkpoints()
+        logger.info("stopped polling for %s", key)
+
+    def forget(self, key: str) -> None:
+        """Drops what a deleted mapping left (after ``halt``)."""
+        self._checkpoints.pop(key, None)
 
     def health(self) -> list[dict[str, Any]]:
-        return self._health.snapshot()
+        with self._lock:
+            boards = [running.health for running in self._running.values()]
+        return [entry for board in boards for entry in board.snapshot()]
 
     def stop(self) -> None:
-        self._stop.set()
+        with self._lock:
+            self._stopped = True
+            running = list(self._running.values())
+            self._running.clear()
+        for each in running:
+            each.stop.set()
         deadline = time.monotonic() + self._settings.join_timeout_s
-        for poller in self._pollers:
-            poller.join(deadline)
+        for each in running:
+            each.poller.join(deadline)
 
-    def _poller_for(self, mapping: EventSourceMappingSpec) -> Poller:
+    def _poller_for(
+        self,
+        mapping: EventSourceMappingSpec,
+        stop: threading.Event,
+        health: HealthBoard,
+        resume_from: dict[str, str] | None,
+    ) -> Poller:
         if mapping.source == "sqs":
             return SqsPoller(
                 mapping,
@@ -88,8 +137,8 @@ class EventSourceMappingSupervisor:
                 region=self._region,
                 invoker=self._invoker,
                 settings=self._settings,
-                stop=self._stop,
-                health=self._health,
+                stop=stop,
+                health=health,
             )
         return StreamPoller(
             mapping,
@@ -97,8 +146,9 @@ class EventSourceMappingSupervisor:
             invoker=self._invoker,
             discard_factory=self._discarder(mapping),
             settings=self._settings,
-            stop=self._stop,
-            health=self._health,
+            stop=stop,
+            health=health,
+            resume_from=resume_from,
         )
 
     def _source_factory(self, mapping: EventSourceMappingSpec) -> Callable[[], StreamSource]:

@@ -50,6 +50,7 @@ class ShardWorker:
         settings: PollerSettings,
         stop: threading.Event,
         health: HealthBoard,
+        checkpoint: str | None = None,
     ) -> None:
         self._spec = spec
         self._source = source
@@ -72,8 +73,9 @@ class ShardWorker:
             settings=settings,
             stop=stop,
         )
-        # The last sequence number whose record is processed, filtered out or discarded.
-        self.checkpoint: str | None = None
+        # The last sequence number whose record is processed, filtered out or discarded; given
+        # when a paused or updated mapping resumes (Lambda resumes from its checkpoint).
+        self.checkpoint: str | None = checkpoint
         self.finished = threading.Event()
         self.thread = threading.Thread(
             target=self._run, name=f"esm-{spec.logical_id}-{shard.shard_id}", daemon=True
@@ -162,9 +164,12 @@ class StreamPoller:
         settings: PollerSettings,
         stop: threading.Event,
         health: HealthBoard,
+        resume_from: dict[str, str] | None = None,
     ) -> None:
         self._spec = spec
         self._make_source = make_source
+        # Shard id -> checkpoint of this mapping's previous poller (paused, then re-enabled).
+        self._resume_from = dict(resume_from or {})
         self._health = health
         self._errors = FailingLoop(
             health.register(spec.logical_id, "shards", spec.event_source_arn), settings, stop
@@ -230,6 +235,7 @@ class StreamPoller:
                         settings=self._settings,
                         stop=self._stop,
                         health=self._health,
+                        checkpoint=self._resume_from.get(shard.shard_id),
                     )
                     self.workers[shard.shard_id] = worker
                     worker.thread.start()
@@ -241,6 +247,12 @@ class StreamPoller:
             if waiting_for_parent:
                 interval = min(interval, self._settings.idle_poll_interval_s)
             self._stop.wait(interval)
+
+    def checkpoints(self) -> dict[str, str]:
+        """Shard id -> last checkpoint, for a poller that resumes this one (after join)."""
+        found = dict(self._resume_from)
+        found.update({k: w.checkpoint for k, w in self.workers.items() if w.checkpoint})
+        return found
 
     def _drained(self, shard_id: str | None) -> bool:
         worker = self.workers.get(shard_id or "")
