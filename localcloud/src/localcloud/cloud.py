@@ -135,8 +135,8 @@ class LocalCloud:
             [], invoker, self.endpoint_url, self.options.region
         )
         mappings = EventSourceMappings(supervisor, stack.stack_name)
-        for logical_id, properties in stack.event_source_mapping_properties.items():
-            mappings.add_stack_mapping(logical_id, properties)
+        for resource in stack.event_source_mapping_resources:
+            mappings.add_stack_mapping(resource)
         self.server.set_event_source_mappings(
             mappings, lambda name: invoker.resolve(name).function_name, self.options.region
         )

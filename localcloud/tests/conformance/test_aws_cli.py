@@ -297,3 +297,61 @@ def test_list_stack_resources_lists_the_mappings_by_uuid(aws: AwsCli) -> None:
     [resource] = described.json()["StackResources"]
     assert resource["ResourceType"] == "AWS::Lambda::EventSourceMapping"
     assert resource["PhysicalResourceId"] in listed
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="lambda get-function-configuration: the template's settings"
+)
+def test_function_configuration_is_what_the_template_declares(
+    aws: AwsCli, outputs: dict[str, str]
+) -> None:
+    done = aws(
+        "lambda", "get-function-configuration", "--function-name",
+        outputs["RecordProcessorFunctionName"],
+    )  # fmt: skip
+    assert done.returncode == 0, str(done)
+    configuration = done.json()
+    # Globals: arm64, Tracing: Active, MemorySize 256, the two layers; the function: Timeout 60.
+    assert configuration["Architectures"] == ["arm64"]
+    assert configuration["TracingConfig"] == {"Mode": "Active"}
+    assert (configuration["MemorySize"], configuration["Timeout"]) == (256, 60)
+    layers = [layer["Arn"] for layer in configuration["Layers"]]
+    assert len(layers) == 2
+    assert ":layer:AWSLambdaPowertoolsPythonV3-" in layers[0]
+    assert ":layer:conformance-ObservabilityLayer" in layers[1]
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="cloudformation describe-stack-events: per resource"
+)
+def test_stack_events_list_every_resource(aws: AwsCli) -> None:
+    done = aws("cloudformation", "describe-stack-events", "--stack-name", "conformance")
+    assert done.returncode == 0, str(done)
+    events = done.json()["StackEvents"][::-1]  # newest first, as CloudFormation lists them
+    resources = aws("cloudformation", "list-stack-resources", "--stack-name", "conformance")
+    listed = {r["LogicalResourceId"]: r for r in resources.json()["StackResourceSummaries"]}
+    completed = {
+        e["LogicalResourceId"]: e["PhysicalResourceId"]
+        for e in events
+        if e["ResourceStatus"] == "CREATE_COMPLETE"
+    }
+    assert set(completed) == {*listed, "conformance"}
+    for logical_id, resource in listed.items():
+        assert completed[logical_id] == resource["PhysicalResourceId"]
+    started = [
+        e["LogicalResourceId"] for e in events if e["ResourceStatus"] == "CREATE_IN_PROGRESS"
+    ]
+    assert set(started) == set(completed)
+    # The stack starts first and completes last; each resource starts before it completes.
+    assert events[0]["ResourceType"] == events[-1]["ResourceType"] == "AWS::CloudFormation::Stack"
+    assert (events[0]["ResourceStatus"], events[-1]["ResourceStatus"]) == (
+        "CREATE_IN_PROGRESS",
+        "CREATE_COMPLETE",
+    )
+    timestamps = [e["Timestamp"] for e in events]
+    assert timestamps == sorted(timestamps)
+    order = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in events]
+    for logical_id in listed:
+        assert order.index((logical_id, "CREATE_IN_PROGRESS")) < order.index(
+            (logical_id, "CREATE_COMPLETE")
+        )

@@ -144,3 +144,13 @@ def test_update_of_an_unknown_mapping_is_not_found(js: JsSdk) -> None:
     assert done.returncode == 1, str(done)
     assert done.json()["error"]["name"] == "ResourceNotFoundException"
     assert done.json()["error"]["status"] == 404
+
+
+@pytest.mark.conformance(client=CLIENT, operation="Lambda GetFunctionConfiguration: template's")
+def test_get_function_configuration(js: JsSdk, outputs: dict[str, str]) -> None:
+    configuration = js(
+        "lambda", "GetFunctionConfiguration", {"FunctionName": outputs["ListenerFunctionName"]}
+    )
+    assert configuration["Architectures"] == ["arm64"]
+    assert configuration["TracingConfig"] == {"Mode": "Active"}
+    assert len(configuration["Layers"]) == 2

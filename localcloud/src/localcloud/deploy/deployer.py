@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -27,13 +28,16 @@ from localcloud.deploy.policy_attributes import resolve_policy_attributes
 from localcloud.deploy.ssm_parameters import resolve_for_moto
 from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
+from localcloud.moto_internals.cloudformation_events import CreatedResource, record_resource_events
 from localcloud.moto_internals.cloudformation_fixups import (
+    ESM_TYPE,
     FUNCTION_TYPE,
     REST_API_TYPE,
     prepare_for_moto,
 )
 from localcloud.moto_internals.cloudformation_outputs import hide_outputs
-from localcloud.specs import DeployedStack, FunctionSpec, RestApiSpec
+from localcloud.moto_internals.lambda_configuration import declare_configuration
+from localcloud.specs import DeployedStack, FunctionSpec, RestApiSpec, StackEventSourceMapping
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +183,17 @@ def deploy_stack(
             apigw.create_deployment(restApiId=api_id, stageName=stage)
         rest_apis.append(RestApiSpec(logical_id, api_id, stage or "", api["Body"]))
 
-    mapping_properties = {
-        logical_id: json.loads(outputs[key])
+    mapping_resources = tuple(
+        StackEventSourceMapping(logical_id, str(uuid.uuid4()), json.loads(outputs[key]))
         for logical_id, key in moto_template.esm_outputs.items()
         if key in outputs
-    }
-    mappings = [esm_spec(logical_id, props) for logical_id, props in mapping_properties.items()]
+    )
+    mappings = [esm_spec(m.logical_id, m.properties) for m in mapping_resources]
+    for logical_id, key in moto_template.function_outputs.items():
+        if key in outputs and logical_id in physical:
+            declare_configuration(
+                stack_name, region, physical[logical_id], json.loads(outputs[key])
+            )
     lambda_client = _client("lambda", endpoint_url, region)
     functions = {}
     for logical_id, rtype in types.items():
@@ -192,8 +201,23 @@ def deploy_stack(
             code = packaged[logical_id]
             spec = _function_spec(lambda_client, logical_id, physical[logical_id], code)
             functions[spec.function_name] = spec
+    record_resource_events(
+        stack_name,
+        region,
+        [
+            *(
+                CreatedResource(r["LogicalResourceId"], r["PhysicalResourceId"], r["ResourceType"])
+                for r in resources
+            ),
+            *(CreatedResource(m.logical_id, m.uuid, ESM_TYPE) for m in mapping_resources),
+        ],
+    )
 
-    internal = [*moto_template.esm_outputs.values(), *moto_template.api_outputs.values()]
+    internal = [
+        *moto_template.esm_outputs.values(),
+        *moto_template.api_outputs.values(),
+        *moto_template.function_outputs.values(),
+    ]
     if hide_outputs(stack_name, region, internal):
         outputs = {k: v for k, v in outputs.items() if k not in internal}
     log.info(
@@ -211,5 +235,5 @@ def deploy_stack(
         functions=functions,
         event_source_mappings=mappings,
         rest_apis=rest_apis,
-        event_source_mapping_properties=mapping_properties,
+        event_source_mapping_resources=mapping_resources,
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from localcloud.deploy.esm_specs import esm_spec
-from localcloud.specs import EventSourceMappingSpec
+from localcloud.specs import EventSourceMappingSpec, StackEventSourceMapping
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +71,10 @@ class EventSourceMappings:
         self._mappings: dict[str, Mapping] = {}
         self._transitions: list[threading.Thread] = []
 
-    def add_stack_mapping(self, logical_id: str, properties: dict[str, Any]) -> Mapping:
+    def add_stack_mapping(self, resource: StackEventSourceMapping) -> Mapping:
         """One of the deployed template's mappings, polled from now on if enabled."""
-        spec = esm_spec(logical_id, properties)
-        mapping = self._new(properties, spec, logical_id)
+        spec = esm_spec(resource.logical_id, resource.properties)
+        mapping = self._new(resource.properties, spec, resource.logical_id, resource.uuid)
         mapping.state = "Enabled" if spec.enabled else "Disabled"
         if spec.enabled:
             self._runner.run(mapping.uuid, spec)
