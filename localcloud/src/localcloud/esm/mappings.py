@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from localcloud.deploy.esm_specs import esm_spec
@@ -85,13 +85,14 @@ class EventSourceMappings:
         key = str(uuid.uuid4())
         spec = esm_spec(key, properties)
         mapping = self._new(properties, spec, None, key)
+        answer = replace(mapping)  # as it is now: the transition may settle before we answer
         self._transition(mapping, None, spec if spec.enabled else None)
-        return mapping
+        return answer
 
     def get(self, mapping_uuid: str) -> Mapping:
         with self._lock:
             try:
-                return self._mappings[mapping_uuid]
+                return replace(self._mappings[mapping_uuid])
             except KeyError:
                 raise MappingNotFound(mapping_uuid) from None
 
@@ -99,7 +100,7 @@ class EventSourceMappings:
         self, function_name: str | None = None, source_arn: str | None = None
     ) -> list[Mapping]:
         with self._lock:
-            found = list(self._mappings.values())
+            found = [replace(m) for m in self._mappings.values()]
         return [
             m
             for m in found
@@ -115,23 +116,25 @@ class EventSourceMappings:
             spec = esm_spec(mapping.spec.logical_id, properties)
             was_enabled = mapping.state == "Enabled"
             mapping.properties, mapping.spec = properties, spec
-            if was_enabled and spec.enabled:
+            if was_enabled == spec.enabled:
                 mapping.state = "Updating"
             else:
                 mapping.state = "Enabling" if spec.enabled else "Disabling"
             self._touch(mapping)
+            answer = replace(mapping)  # as it is now: the transition may settle before we answer
         self._transition(
             mapping, mapping_uuid if was_enabled else None, spec if spec.enabled else None
         )
-        return mapping
+        return answer
 
     def delete(self, mapping_uuid: str) -> Mapping:
         with self._lock:
             mapping = self._settled(mapping_uuid)
             mapping.state = "Deleting"
             self._touch(mapping)
+            answer = replace(mapping)
         self._transition(mapping, mapping_uuid, None, remove=True)
-        return mapping
+        return answer
 
     def stack_mappings(self) -> list[Mapping]:
         return [m for m in self.matching() if m.logical_id is not None]
