@@ -154,6 +154,20 @@ def _queue(aws: AwsCli, prefix: str) -> tuple[str, str]:
     return url, attributes.json()["Attributes"]["QueueArn"]
 
 
+def _queue_mapping(
+    aws: AwsCli, outputs: dict[str, str], prefix: str, *options: str
+) -> tuple[str, dict[str, Any]]:
+    """A new queue and a mapping of it to ProcessInputQueueFunction, created with the CLI."""
+    url, arn = _queue(aws, prefix)
+    created = aws(
+        "lambda", "create-event-source-mapping", "--function-name",
+        outputs["ProcessInputQueueFunctionName"], "--event-source-arn", arn, *options,
+    )  # fmt: skip
+    assert created.returncode == 0, str(created)
+    mapping: dict[str, Any] = created.json()
+    return url, mapping
+
+
 def _depth(aws: AwsCli, url: str) -> int:
     done = aws(
         "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names",
@@ -211,13 +225,7 @@ def test_an_unknown_mapping_uuid_is_resource_not_found(aws: AwsCli) -> None:
 def test_a_mapping_created_at_runtime_polls_until_deleted(
     aws: AwsCli, outputs: dict[str, str]
 ) -> None:
-    url, arn = _queue(aws, "conformance-runtime")
-    created = aws(
-        "lambda", "create-event-source-mapping", "--function-name",
-        outputs["ProcessInputQueueFunctionName"], "--event-source-arn", arn, "--batch-size", "1",
-    )  # fmt: skip
-    assert created.returncode == 0, str(created)
-    mapping = created.json()
+    url, mapping = _queue_mapping(aws, outputs, "conformance-runtime", "--batch-size", "1")
     assert mapping["State"] == "Creating"
     wait_until(lambda: _mapping_state(aws, mapping["UUID"]) == "Enabled", 30, "Enabled")
 
@@ -246,13 +254,8 @@ def test_a_mapping_created_at_runtime_polls_until_deleted(
 def test_disabling_a_mapping_pauses_it_and_enabling_resumes(
     aws: AwsCli, outputs: dict[str, str]
 ) -> None:
-    url, arn = _queue(aws, "conformance-pause")
-    created = aws(
-        "lambda", "create-event-source-mapping", "--function-name",
-        outputs["ProcessInputQueueFunctionName"], "--event-source-arn", arn, "--no-enabled",
-    )  # fmt: skip
-    assert created.returncode == 0, str(created)
-    mapping_uuid = created.json()["UUID"]
+    url, mapping = _queue_mapping(aws, outputs, "conformance-pause", "--no-enabled")
+    mapping_uuid = mapping["UUID"]
     wait_until(lambda: _mapping_state(aws, mapping_uuid) == "Disabled", 30, "Disabled")
     assert aws("sqs", "send-message", "--queue-url", url, "--message-body", "{}").returncode == 0
     # Disabled: the message stays (a receive sees it; its visibility timeout is 0 for that).
