@@ -57,23 +57,30 @@ security: .venv-checkov/.installed  ## checkov on the template (skips are justif
 	BC_SKIP_MAPPING=TRUE .venv-checkov/bin/checkov --file template.yaml --framework cloudformation \
 		--compact --quiet --skip-download
 
+# mypy is most of lint's CPU and runs on one core: validate and security share the other.
 lint: venv  ## ruff, mypy, sam validate --lint, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(MAKE) --no-print-directory typecheck validate security
+	$(MAKE) --no-print-directory -j2 --output-sync=target typecheck validate security
 
 # Two pytest processes on purpose: `mock_aws` resets moto's in-process backends when it exits,
 # and the local-cloud tests run moto servers in-process, so the two must not share a process.
 # tests/unit runs in random order (pytest-randomly prints the seed; `-p randomly
 # --randomly-seed=N` replays it): each test sets and restores the state it uses.
+# The local cloud's tests go by file (module fixtures deploy once per file) on three workers for
+# two cores: the pip tests (a fresh venv, a project's requirements.txt) wait on the package index
+# and the disk, not the CPU, for most of the run, and would hold one of two workers throughout.
 unit: venv  ## unit tests (moto) in random order, then the local cloud's own tests
 	$(BIN)/pytest -q -n 2 -p randomly tests/unit  # prints one summary line per fuzz property
-	$(BIN)/pytest -q -n 2 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests \
+	$(BIN)/pytest -q -n 3 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests \
 		--ignore localcloud/tests/conformance
 
+# Tests go to either worker as it frees up; the outbox readers take turns through the
+# `outbox_turn` file lock (tests/integration/conftest.py), not xdist groups, which this
+# pytest-xdist ignores.
 integration: venv  ## integration suite against a freshly started local cloud
 	$(BIN)/python -m localcloud run --stack-name $(AWS_SAM_STACK_NAME) -- \
-		$(BIN)/pytest -q -n 2 --dist loadgroup tests/integration
+		$(BIN)/pytest -q -n 2 --dist load tests/integration
 
 # Its own pytest process: it runs a local cloud (moto) in-process. A hang must fail, not stall CI:
 # a scenario running past the faulthandler timeout dumps every thread's stack (how the moto race
@@ -96,7 +103,14 @@ conformance: venv $(CONFORMANCE_JS)/node_modules/.package-lock.json  ## stock cl
 	timeout 900 $(BIN)/pytest -q -p no:logging -c localcloud/pyproject.toml --rootdir localcloud \
 		localcloud/tests/conformance
 
-test: lint build unit integration reliability conformance  ## everything CI runs
+# lint and build first, side by side (one process each, neither timing-sensitive); then the
+# suites one after another: they time out on waits, so none runs beside another's CPU load.
+test: venv  ## everything CI runs
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint build
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory reliability
+	$(MAKE) --no-print-directory conformance
 
 build: venv  ## sam build (no Docker; python3.13 from the venv)
 	$(LINT_ENV) $(BIN)/sam build

@@ -55,9 +55,9 @@ CLIENT_ENV = {
 
 def template_write_concurrency() -> int:
     """RecordProcessorFunction's WRITE_CONCURRENCY in template.yaml: the handler as deployed."""
-    from samtranslator.yaml_helper import yaml_parse  # noqa: PLC0415 - a dev tool, only here
+    from localcloud.deploy.template_loader import load_template  # noqa: PLC0415 - a dev tool
 
-    template = yaml_parse((REPO / "template.yaml").read_text(encoding="utf-8"))
+    template = load_template(REPO / "template.yaml")
     function = template["Resources"]["RecordProcessorFunction"]["Properties"]
     return int(function["Environment"]["Variables"]["WRITE_CONCURRENCY"])
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import importlib.util
 import json
 import os
 import time
@@ -31,27 +30,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+from events.record_stream.generate_events import valid_batch
+from tests.lambda_context import LambdaContext
+
 MAX_ITEMS_PER_CALL = 25
 VARIANTS = ("handler", "raw_loop", "seed")
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes Powertools' inject_lambda_context reads."""
-
-    function_name: str = "bench-RecordProcessorFunction"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:bench-RecordProcessorFunction"
-    )
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = "bench"
-    log_group_name: str = "/aws/lambda/bench"
-    log_stream_name: str = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 @dataclass
@@ -63,18 +46,6 @@ class Run:
     cpu_s: float  # this process, all threads
     requests: int  # BatchWriteItem requests the stub answered
     items: int  # puts in those requests
-
-
-def _generator() -> Any:
-    """events/record_stream/generate_events.py, the generator of the committed sample events."""
-    spec = importlib.util.spec_from_file_location(
-        "record_stream_events", REPO / "events" / "record_stream" / "generate_events.py"
-    )
-    if spec is None or spec.loader is None:
-        raise RuntimeError("events/record_stream/generate_events.py not found")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def stub_control(stub_url: str, action: str) -> dict[str, Any]:
@@ -163,7 +134,7 @@ def main() -> None:
     from record_stream.settings import processor_settings  # noqa: PLC0415
 
     import_s = time.perf_counter() - started
-    event = _generator().valid_batch(args.records, "bench")
+    event = valid_batch(args.records, "bench")
     context = LambdaContext()
 
     def invoke() -> None:

@@ -1,9 +1,9 @@
-"""`make bench`: the four benchmark parts, their tables, bench/results/latest.json and the plot.
+"""`make bench`: the benchmark parts, their tables, bench/results/latest.json and the plot.
 
     .venv/bin/python -m bench.run_all [--quick] [--skip end_to_end ...]
 
 Every number printed is a ratio against a baseline measured in the same run, plus the machine
-it ran on; the README's Benchmarks section is this output. Nothing here asserts a time.
+it ran on; bench/README.md's Results section is this output. Nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import cold_start, end_to_end, package_size, record_processor
+from bench import cold_start, end_to_end, idle, latency, package_size, record_processor
 from bench.plot import record_processor_plot
 from bench.processes import REPO
 
 RESULTS = REPO / "bench" / "results" / "latest.json"
 PLOT = REPO / "img" / "bench-record-processor.png"
-PARTS = ("record_processor", "cold_start", "end_to_end", "package_size")
+PARTS = ("record_processor", "cold_start", "end_to_end", "package_size", "idle", "latency")
 
 
 def machine() -> dict[str, Any]:
@@ -53,6 +53,8 @@ def main() -> None:
         "cold_start": lambda: cold_start.run(max(3, repetitions + 2)),
         "end_to_end": end_to_end.run,
         "package_size": package_size.run,
+        "idle": lambda: idle.run(quick=args.quick),
+        "latency": lambda: latency.run(quick=args.quick),
     }
     print(f"machine: {describe(facts)}; load average {facts['load_average']}", flush=True)
     for name, part in parts.items():

@@ -150,7 +150,8 @@ def draw_record_stream() -> Path:
 
 
 def draw_inbox_outbox() -> Path:
-    """POST /inbox straight into SQS, a worker Lambda, and GET /outbox draining the output."""
+    """POST /inbox straight into SQS, a worker Lambda, and the outbox routes that lease the
+    output (GET /outbox) and settle each lease (POST /outbox/acks deletes, /releases hands back)."""
     with diagram("inbox-outbox", "Inbox / outbox: system under test") as png:
         client = Client("client\n(SigV4-signed)", nodeid="client")
         with Cluster("API Gateway REST API (AWS_IAM auth)"):
@@ -161,7 +162,10 @@ def draw_inbox_outbox() -> Path:
                 "- body validator + InboxMessage model\n"
                 "  (invalid body -> 400, never queued)\n"
                 "- direct SQS integration (VTL template)\n"
-                "GET /outbox: Lambda proxy",
+                "outbox routes: Lambda proxy\n"
+                "- GET /outbox?max&lease: lease, delete nothing\n"
+                "- POST /outbox/acks: delete those receipts\n"
+                "- POST /outbox/releases: hand them back",
             )
             role = IAMRole("InboxApiSqsRole\n(sqs:SendMessage only)", nodeid="role")
         with Cluster("Inbox"):
@@ -173,7 +177,11 @@ def draw_inbox_outbox() -> Path:
             output_dlq = SQS("OutputQueueDLQ", nodeid="output_dlq")
             check = Lambda("CheckOutputQueueFunction", nodeid="check")
 
-        flow(client, api, "POST /inbox\nGET /outbox")
+        flow(
+            client,
+            api,
+            "POST /inbox\nGET /outbox?max&lease\nPOST /outbox/acks\nPOST /outbox/releases",
+        )
         api - Edge(style="dotted") - validator
         flow(api, role, "integration\ncredentials", **CONTROL)
         flow(role, input_queue, "SendMessage")
@@ -181,8 +189,14 @@ def draw_inbox_outbox() -> Path:
         flow(input_queue, input_dlq, "redrive after\n5 receives", **FAILURE)
         flow(process, output_queue, "valid messages")
         flow(output_queue, output_dlq, "redrive after\n5 receives", **FAILURE)
-        flow(api, check, "GET /outbox")
-        flow(check, output_queue, "receive, then delete\nwhat it returns")
+        flow(api, check, "GET /outbox\nPOST /outbox/acks\nPOST /outbox/releases")
+        flow(
+            check,
+            output_queue,
+            "lease (receive with a visibility\n"
+            "timeout); delete acked receipts;\n"
+            "release (visibility 0)",
+        )
     return png
 
 

@@ -16,12 +16,11 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import Key
 
 from stackclient.http import SignedApi, api_base_url
 from stackclient.outbox import OutboxReader
 from stackclient.stack import Stack
-from stackclient.streams import batch_items, percentile, put_records
+from stackclient.streams import batch_count, batch_items, percentile, put_records
 
 POLL_INTERVAL_S = 0.25
 OUTBOX_READERS = 2  # concurrent GET /outbox loops; each read is one or two CheckOutputQueue invokes
@@ -77,22 +76,6 @@ def _latency_result(
     )
 
 
-def _captured_count(listener: Any, batch: str) -> int:
-    """How many items of `batch` the listener holds (Select=COUNT: no item crosses the wire)."""
-    total = 0
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(batch),
-        "Select": "COUNT",
-        "ConsistentRead": True,
-    }
-    while True:
-        page = listener.query(**kwargs)
-        total += int(page["Count"])
-        if "LastEvaluatedKey" not in page:
-            return total
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def send_records(
     stack: Stack,
     count: int,
@@ -122,7 +105,7 @@ def send_records(
     captured = 0
     while time.monotonic() < deadline:
         polled_at = time.monotonic()
-        found = _captured_count(listener, batch)
+        found = batch_count(listener, batch)
         if found > captured:
             on_captured(found - captured)
         captured = found

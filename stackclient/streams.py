@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -54,16 +54,25 @@ def put_records(
     return requests_made
 
 
-def batch_items(table: Any, batch: str) -> list[dict[str, Any]]:
-    """Every item of one batch (partition key ``PK``) of a PK/SK table, consistently read."""
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(batch), "ConsistentRead": True}
+def batch_pages(table: Any, batch: str, **query: Any) -> Iterator[dict[str, Any]]:
+    """Every page of a consistent Query of one batch (partition key ``PK``) of a PK/SK table,
+    with ``query``'s extra parameters (a resource Table has no paginator)."""
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(batch),
+        "ConsistentRead": True,
+        **query,
+    }
     while True:
-        page = table.query(**kwargs)
-        items.extend(page["Items"])
+        page: dict[str, Any] = table.query(**kwargs)
+        yield page
         if "LastEvaluatedKey" not in page:
-            return items
+            return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def batch_items(table: Any, batch: str) -> list[dict[str, Any]]:
+    """Every item of one batch, consistently read."""
+    return [item for page in batch_pages(table, batch) for item in page["Items"]]
 
 
 def batch_sort_keys(table: Any, batch: str) -> list[str]:
@@ -71,37 +80,17 @@ def batch_sort_keys(table: Any, batch: str) -> list[str]:
 
     Only the key comes back (``ProjectionExpression``): for accounting by id. Measured on moto,
     1,000 processed items: 0.2-0.3 s, against about 2 s for reading them whole."""
-    keys: list[str] = []
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(batch),
-        "ConsistentRead": True,
-        "ProjectionExpression": "SK",
-    }
-    while True:
-        page = table.query(**kwargs)
-        keys.extend(str(item["SK"]) for item in page["Items"])
-        if "LastEvaluatedKey" not in page:
-            return keys
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    pages = batch_pages(table, batch, ProjectionExpression="SK")
+    return [str(item["SK"]) for page in pages for item in page["Items"]]
 
 
-def batch_count(table: Any, batch: str) -> int:
-    """How many items one batch has, without reading them (``Select=COUNT``).
+def batch_count(table: Any, batch: str, **query: Any) -> int:
+    """How many items one batch has (those ``query``'s filter keeps), without reading them
+    (``Select=COUNT``).
 
     For long-polls: moto answers a 5,000-item query in ~4 s but counts it in ~0.3 s, and a
     query that long holds up the writes being waited for."""
-    count = 0
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(batch),
-        "ConsistentRead": True,
-        "Select": "COUNT",
-    }
-    while True:
-        page = table.query(**kwargs)
-        count += int(page["Count"])
-        if "LastEvaluatedKey" not in page:
-            return count
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sum(int(page["Count"]) for page in batch_pages(table, batch, Select="COUNT", **query))
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -3,6 +3,8 @@ and specs of the probe function (a test double of a *function*, never of AWS).""
 
 from __future__ import annotations
 
+import shutil
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from localcloud.specs import FunctionSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_UNDER_TEST = Path(__file__).resolve().parent / "functions_under_test"
+GREETER = Path(__file__).resolve().parent / "projects" / "greeter"
 
 
 @pytest.fixture(autouse=True)
@@ -52,3 +55,24 @@ def probe_spec() -> Callable[..., FunctionSpec]:
         return FunctionSpec(**values)
 
     return make
+
+
+@pytest.fixture
+def greeter_copy(tmp_path: Path) -> Path:
+    """A copy of the greeter project: its `.localcloud/` (state, dependency cache) stays out of
+    git, and a test may edit its code."""
+    project = tmp_path / "greeter"
+    shutil.copytree(GREETER, project, ignore=shutil.ignore_patterns(".localcloud", "__pycache__"))
+    return project
+
+
+@pytest.fixture
+def free_port() -> Callable[[], int]:
+    """A port nothing listens on now (for servers that cannot be given port 0)."""
+
+    def pick() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return int(probe.getsockname()[1])
+
+    return pick

@@ -1,10 +1,14 @@
-"""``python -m localcloud`` as a user runs it: real subprocesses, free ports, a probe stack."""
+"""``python -m localcloud`` as a user runs it: ``up --detach``, ``status``, ``invoke`` and ``stop``
+against one detached cloud, and a state file whose PID another process now holds.
+
+Real subprocesses, free ports, a probe stack (``cli_support``). The commands that start a cloud of
+their own for one command (``run``, ``invoke --template``) are in ``test_cli_run.py``: two files,
+so ``--dist loadfile`` spreads them over two workers.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,60 +17,16 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# `python -m localcloud` in a subprocess finds this checkout's package, whatever is installed.
-PACKAGE_SRC = Path(__file__).resolve().parents[1] / "src"
-FUNCTIONS_UNDER_TEST = Path(__file__).resolve().parent / "functions_under_test"
-
-TEMPLATE = FUNCTIONS_UNDER_TEST / "template.yaml"
+from tests.cli_support import TEMPLATE, alive, cli, event_file, free_port
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _cli(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(PACKAGE_SRC),
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "localcloud", *args],
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-
-
-def _event(tmp_path: Path, name: str, event: object) -> str:
-    path = tmp_path / name
-    path.write_text(json.dumps(event))
-    return str(path)
-
-
 def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
-    port = _free_port()
-    up = _cli(
+    port = free_port()
+    up = cli(
         tmp_path, "up", "--detach", "--template", str(TEMPLATE), "--stack-name", "cli-test",
-        "--port", str(port), "--api-port", str(_free_port()),
+        "--port", str(port), "--api-port", str(free_port()),
         "--parameter-overrides", "Greeting=bonjour",
         "--cors-allow-origin", "http://localhost:3000",
     )  # fmt: skip
@@ -74,6 +34,7 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
         assert up.returncode == 0, up.stderr
         assert f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}" in up.stdout
         assert "export AWS_SAM_STACK_NAME=cli-test" in up.stdout
+        assert "State: in memory only" in up.stdout  # without --persist, up says so
         state = json.loads((tmp_path / ".localcloud" / "state.json").read_text())
         cfn = boto3.client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}")
         outputs = cfn.describe_stacks(StackName="cli-test")["Stacks"][0]["Outputs"]
@@ -93,55 +54,28 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
             assert answer.status_code == expected, origin
         assert answer.headers.get("Access-Control-Allow-Origin") is None
 
-        status = _cli(tmp_path, "status")
+        status = cli(tmp_path, "status")
         assert status.returncode == 0
         assert "Event source mappings:\n  none" in status.stdout  # the probe stack has none
 
-        env_event = _event(tmp_path, "env.json", {"action": "env", "names": ["GREETING"]})
-        invoked = _cli(tmp_path, "invoke", "ProbeFunction", "-e", env_event)
+        env_event = event_file(tmp_path, "env.json", {"action": "env", "names": ["GREETING"]})
+        invoked = cli(tmp_path, "invoke", "ProbeFunction", "-e", env_event)
         assert invoked.returncode == 0, invoked.stderr
         assert json.loads(invoked.stdout) == {"GREETING": "bonjour"}
         assert "START RequestId: " in invoked.stderr
 
-        echoed = _cli(tmp_path, "invoke", "ProbeFunction", "-e", "-", stdin='{"action": "echo"}')
+        echoed = cli(tmp_path, "invoke", "ProbeFunction", "-e", "-", stdin='{"action": "echo"}')
         worker_pid = json.loads(echoed.stdout)["pid"]
-        failed = _cli(tmp_path, "invoke", "ProbeFunction", "-e", "-", stdin='{"action": "raise"}')
+        failed = cli(tmp_path, "invoke", "ProbeFunction", "-e", "-", stdin='{"action": "raise"}')
         assert failed.returncode == 1
         assert json.loads(failed.stdout)["errorType"] == "ValueError"
     finally:
-        stopped = _cli(tmp_path, "stop")
+        stopped = cli(tmp_path, "stop")
 
     assert stopped.returncode == 0
-    assert _cli(tmp_path, "status").returncode == 1
-    assert not _alive(state["pid"])
-    assert not _alive(worker_pid)
-
-
-def test_invoke_without_a_running_cloud_uses_an_ephemeral_one(tmp_path: Path) -> None:
-    event = _event(tmp_path, "event.json", {"action": "echo", "from": "cli"})
-
-    result = _cli(tmp_path, "invoke", "ProbeFunction", "-e", event, "--template", str(TEMPLATE))
-
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["event"] == {"action": "echo", "from": "cli"}
-    assert not (tmp_path / ".localcloud" / "state.json").exists()
-
-
-def test_run_gives_the_command_the_cloud_and_returns_its_exit_code(tmp_path: Path) -> None:
-    script = (
-        "import boto3, os, sys\n"
-        "stack = boto3.client('cloudformation').describe_stacks("
-        "StackName=os.environ['AWS_SAM_STACK_NAME'])['Stacks'][0]\n"
-        "keys = sorted(o['OutputKey'] for o in stack['Outputs'])\n"
-        "sys.exit(7 if keys == ['InboxUrl', 'ProbeFunctionName'] else 1)\n"
-    )
-    result = _cli(
-        tmp_path, "run", "--template", str(TEMPLATE), "--stack-name", "run-test",
-        "--port", str(_free_port()), "--api-port", str(_free_port()),
-        "--", sys.executable, "-c", script,
-    )  # fmt: skip
-
-    assert result.returncode == 7, result.stderr
+    assert cli(tmp_path, "status").returncode == 1
+    assert not alive(state["pid"])
+    assert not alive(worker_pid)
 
 
 def _stale_state(tmp_path: Path, pid: int, process: dict[str, object] | None) -> Path:
@@ -178,37 +112,22 @@ def test_a_reused_pid_is_not_the_cloud(tmp_path: Path, process: dict[str, object
     try:
         state_file = _stale_state(tmp_path, bystander.pid, process)
 
-        status = _cli(tmp_path, "status")
+        status = cli(tmp_path, "status")
         assert status.returncode == 1
         assert "stale" in status.stderr
         assert not state_file.exists()
 
         _stale_state(tmp_path / "again", bystander.pid, process)
-        env = _cli(tmp_path / "again", "env")
+        env = cli(tmp_path / "again", "env")
         assert env.returncode == 1
         assert "export" not in env.stdout
 
         _stale_state(tmp_path / "once-more", bystander.pid, process)
-        stopped = _cli(tmp_path / "once-more", "stop")
+        stopped = cli(tmp_path / "once-more", "stop")
         assert stopped.returncode == 0
         assert "no local cloud is running" in stopped.stdout
         assert bystander.poll() is None, "stop signalled an unrelated process"
-        assert _alive(bystander.pid)
+        assert alive(bystander.pid)
     finally:
         bystander.kill()
         bystander.wait()
-
-
-def test_a_taken_api_port_is_one_clear_line(tmp_path: Path) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        result = _cli(
-            tmp_path, "run", "--template", str(TEMPLATE), "--stack-name", "port-test",
-            "--port", str(_free_port()), "--api-port", str(port), "--", "true",
-        )  # fmt: skip
-
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert f"Port {port} on 127.0.0.1 (API front) is in use" in result.stderr.splitlines()[-1]

@@ -3,8 +3,8 @@ CodeUri's requirements.txt installed, an SQS trigger and a signed Lambda-proxy r
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,12 +15,9 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
+from tests.apigw.apigw_support import send
 
 PACKAGE_SRC = Path(__file__).resolve().parents[1] / "src"
-GREETER = Path(__file__).resolve().parent / "projects" / "greeter"
 
 pytestmark = pytest.mark.slow
 
@@ -47,13 +44,6 @@ def _exports(stdout: str) -> dict[str, str]:
     return {name: value for name, value in pairs}
 
 
-def _signed_get(url: str, exports: dict[str, str]) -> requests.Response:
-    credentials = Credentials(exports["AWS_ACCESS_KEY_ID"], exports["AWS_SECRET_ACCESS_KEY"])
-    request = AWSRequest(method="GET", url=url)
-    SigV4Auth(credentials, "execute-api", "us-east-1").add_auth(request)
-    return requests.get(url, headers=dict(request.headers), timeout=30)
-
-
 def _receive_one(sqs: Any, queue_url: str, timeout_s: float) -> str | None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -64,11 +54,8 @@ def _receive_one(sqs: Any, queue_url: str, timeout_s: float) -> str | None:
 
 
 @pytest.fixture
-def greeter(tmp_path: Path) -> Path:
-    """A copy of the project, so its `.localcloud/` (state, dependency cache) stays out of git."""
-    project = tmp_path / "greeter"
-    shutil.copytree(GREETER, project, ignore=shutil.ignore_patterns(".localcloud", "__pycache__"))
-    return project
+def greeter(greeter_copy: Path) -> Path:
+    return greeter_copy
 
 
 def test_up_runs_another_project_from_its_folder(greeter: Path) -> None:
@@ -100,7 +87,12 @@ def test_up_runs_another_project_from_its_folder(greeter: Path) -> None:
         # The Lambda-proxy route answers a signed request and refuses an unsigned one.
         api_id = outputs["ApiUrl"].split("//", 1)[1].split(".", 1)[0]
         url = f"{exports['LOCALCLOUD_API_FRONT']}/restapis/{api_id}/v1/_user_request_/hello/api"
-        answer = _signed_get(url, exports)
+        answer = send(
+            "GET",
+            url,
+            access_key=exports["AWS_ACCESS_KEY_ID"],
+            secret=exports["AWS_SECRET_ACCESS_KEY"],
+        )
         assert answer.status_code == 200, answer.text
         assert answer.json() == {"greeting": "Hello, api!", "caller": exports["AWS_ACCESS_KEY_ID"]}
         assert requests.get(url, timeout=30).status_code == 403
@@ -128,3 +120,39 @@ def test_a_requirement_pip_cannot_install_fails_the_deploy_with_pips_reason(gree
     assert result.returncode != 0
     assert "requirements.txt failed" in result.stderr
     assert "no-such-folder" in result.stderr
+
+
+def test_up_hot_reloads_by_default_and_announces_the_debugged_function(greeter: Path) -> None:
+    debug_port = _free_port()
+    up = _cli(
+        greeter, "up", "--detach", "--port", str(_free_port()), "--api-port", str(_free_port()),
+        "--debug-function", "GreetOverHttpFunction", "--debug-port", str(debug_port),
+    )  # fmt: skip
+    try:
+        assert up.returncode == 0, up.stderr
+        assert "Hot reload: on" in up.stdout
+        assert f"Debugger: GreetOverHttpFunction listens on 127.0.0.1:{debug_port}" in up.stdout
+        exports = _exports(up.stdout)
+        session = boto3.Session(
+            aws_access_key_id=exports["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=exports["AWS_SECRET_ACCESS_KEY"],
+            region_name="us-east-1",
+        )
+        lambda_client = session.client("lambda", endpoint_url=exports["AWS_ENDPOINT_URL"])
+        event = b'{"pathParameters": {"name": "ab"}, "requestContext": {"identity": {}}}'
+
+        def greeting() -> str:
+            answer = lambda_client.invoke(FunctionName="GreetOverHttpFunction", Payload=event)
+            return str(json.loads(json.loads(answer["Payload"].read())["body"])["greeting"])
+
+        assert greeting() == "Hello, ab!"
+        handlers = greeter / "src" / "greeter" / "handlers.py"
+        handlers.write_text(handlers.read_text().replace("greeting(name)", "greeting(name[::-1])"))
+        deadline = time.monotonic() + 60
+        while (answer := greeting()) != "Hello, ba!":
+            assert answer == "Hello, ab!"
+            assert time.monotonic() < deadline, "the edit never reached an invoke"
+            time.sleep(0.2)
+    finally:
+        stopped = _cli(greeter, "stop")
+    assert stopped.returncode == 0, stopped.stderr

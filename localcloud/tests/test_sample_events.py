@@ -12,11 +12,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from localcloud.clients import local_client
 from localcloud.cloud import CloudOptions, LocalCloud
 from localcloud.specs import InvokeResult
 
@@ -81,6 +83,41 @@ def test_malformed_sqs_messages_are_the_only_failures(cloud: LocalCloud) -> None
     for message_id in bodies.keys() - failed:
         body: dict[str, Any] = json.loads(bodies[message_id])
         assert body.get("type") != "malformed"
+
+
+def _record_stream_sums(cloud: LocalCloud, names: tuple[str, ...]) -> dict[str, float]:
+    """The sums of the record processor's metrics so far, as CloudWatch holds them."""
+    assert cloud.log_delivery is not None and cloud.log_delivery.flush()
+    cloudwatch = local_client("cloudwatch", cloud.endpoint_url, "us-east-1")
+    now = datetime.now(UTC)
+    sums = {}
+    for name in names:
+        points = cloudwatch.get_metric_statistics(
+            Namespace="SamStreamsAndQueues",  # the template's POWERTOOLS_METRICS_NAMESPACE
+            MetricName=name,
+            Dimensions=[{"Name": "service", "Value": "record-stream"}],
+            StartTime=now - timedelta(hours=1),
+            EndTime=now + timedelta(hours=1),
+            Period=60,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        sums[name] = sum(point["Sum"] for point in points)
+    return sums
+
+
+def test_the_record_processors_emf_metrics_reach_cloudwatch(cloud: LocalCloud) -> None:
+    names = ("RecordsReceived", "RecordsWritten", "RecordsFailed")
+    records = len(json.loads((EVENTS / "record_stream/kinesis-batch.json").read_text())["Records"])
+    before = _record_stream_sums(cloud, names)
+
+    _invoke(cloud, "RecordProcessorFunction", "record_stream/kinesis-batch.json")
+
+    after = _record_stream_sums(cloud, names)
+    assert {name: after[name] - before[name] for name in names} == {
+        "RecordsReceived": records,
+        "RecordsWritten": records,
+        "RecordsFailed": 0,
+    }
 
 
 @pytest.mark.parametrize(

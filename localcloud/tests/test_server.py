@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 import time
+import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -185,3 +188,81 @@ def test_sqs_refuses_characters_outside_its_set_as_aws_does(
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert f"'#x{ord(character):X}'" in error["Error"]["Message"]
     assert [m["Body"] for m in received] == ["tab\t nl\n cr\r \ud7ff \ue000 \U0010ffff"]
+
+
+def _zip_of(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", source)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def configurable_function(
+    local_server: LocalCloudServer, probe_spec: Callable[..., FunctionSpec]
+) -> Iterator[tuple[Any, LocalInvoker]]:
+    """The probe, known to moto's Lambda (as a deploy leaves it) and run by the local workers."""
+    name = f"configured-probe-{uuid.uuid4().hex[:8]}"
+    iam = boto3.client("iam", endpoint_url=local_server.url, region_name="us-east-1")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    client = boto3.client("lambda", endpoint_url=local_server.url, region_name="us-east-1")
+    client.create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role,
+        Handler="probe.handlers.lambda_handler",
+        Code={"ZipFile": _zip_of("")},
+        Timeout=5,
+        MemorySize=256,
+        Environment={"Variables": {"GREETING": "hello"}},
+    )
+    invoker = LocalInvoker({name: probe_spec(function_name=name)}, local_server.url, "us-east-1")
+    local_server.set_invoker(invoker)
+    try:
+        yield client, invoker
+    finally:
+        local_server.set_invoker(None)
+        invoker.close()
+        client.delete_function(FunctionName=name)
+        iam.delete_role(RoleName=name)
+
+
+def test_update_function_configuration_reaches_the_next_invokes(
+    configurable_function: tuple[Any, LocalInvoker],
+) -> None:
+    client, invoker = configurable_function
+    (name,) = invoker.functions
+
+    def invoke(event: Any) -> tuple[dict[str, Any], Any]:
+        response = client.invoke(FunctionName=name, Payload=json.dumps(event).encode())
+        return response, json.loads(response["Payload"].read() or b"null")
+
+    _, before = invoke({"action": "echo"})
+    updated = client.update_function_configuration(
+        FunctionName=name, Timeout=1, MemorySize=512, Environment={"Variables": {"GREETING": "hi"}}
+    )
+    assert (updated["Timeout"], updated["MemorySize"]) == (1, 512)
+
+    # A new worker (a new execution environment) with the new timeout, memory and variables.
+    _, after = invoke({"action": "echo"})
+    assert after["pid"] != before["pid"]
+    assert before["pid"] not in invoker.worker_pids(name)
+    _, context = invoke({"action": "context"})
+    assert int(context["memory_limit_in_mb"]) == 512  # a string, as Lambda's Python runtime has it
+    assert context["remaining_ms"] <= 1000
+    _, env = invoke({"action": "env", "names": ["GREETING", "AWS_LAMBDA_FUNCTION_TIMEOUT"]})
+    assert env == {"GREETING": "hi", "AWS_LAMBDA_FUNCTION_TIMEOUT": "1"}
+    timed_out, payload = invoke({"action": "sleep", "seconds": 3})
+    assert timed_out["FunctionError"] == "Unhandled"
+    assert "Task timed out after 1.00 seconds" in payload["errorMessage"]
+
+
+def test_a_configuration_update_for_another_function_is_moto_s(
+    configurable_function: tuple[Any, LocalInvoker],
+) -> None:
+    client, invoker = configurable_function
+    (name,) = invoker.functions
+    with pytest.raises(ClientError) as raised:
+        client.update_function_configuration(FunctionName="no-such-function", Timeout=1)
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert invoker.resolve(name).timeout_s == 5

@@ -1,7 +1,9 @@
-"""The README's shell examples, run as written against the stack under test.
+"""The documents' shell examples, run as written against the stack under test.
 
-Blocks marked ``<!-- readme-test: NAME -->`` are concatenated in order (later ones use the
-``output`` helper of the first) and run with bash; the test checks what a reader would see.
+Blocks marked ``<!-- readme-test: NAME -->`` in any of the repository's Markdown documents (the
+root README and those beside the code; ``tests.repository.documents``) are concatenated in order
+(later ones use the ``output`` helper of the first) and run with bash; the test checks what a
+reader would see. A block moved to another document keeps running.
 """
 
 from __future__ import annotations
@@ -10,20 +12,24 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+from tests.repository import documents
 
 BLOCK = re.compile(r"<!-- readme-test: (?P<name>[\w-]+) -->\n```bash\n(?P<code>.*?)```", re.S)
 
 
 def readme_blocks() -> dict[str, str]:
-    return {m["name"]: m["code"] for m in BLOCK.finditer(README.read_text())}
+    blocks: dict[str, str] = {}
+    for document in documents():
+        for match in BLOCK.finditer(document.read_text()):
+            assert match["name"] not in blocks, f"two examples named {match['name']}"
+            blocks[match["name"]] = match["code"]
+    return blocks
 
 
-def test_readme_has_the_examples_this_test_runs() -> None:
+def test_the_documents_have_the_examples_this_test_runs() -> None:
     assert list(readme_blocks()) == ["record-stream", "inbox-outbox"]
 
 

@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from stackclient.http import signed_headers
 
 RESETS = (
     ConnectionResetError,
@@ -78,11 +78,12 @@ class _Worker:
             "Host": f"{self._host}:{self._port}",
             "Connection": "keep-alive" if self.keep_alive else "close",
         }
-        request = AWSRequest(method="POST", url=self._url, data=body, headers=headers)
-        SigV4Auth(self._credentials, "execute-api", self._region).add_auth(request)
+        signed = signed_headers(
+            "POST", self._url, body, headers, credentials=self._credentials, region=self._region
+        )
         connection = self._open(result)
         try:
-            connection.request("POST", self._path, body=body, headers=dict(request.headers))
+            connection.request("POST", self._path, body=body, headers=signed)
             response = connection.getresponse()
             response.read()
         except RESETS as error:

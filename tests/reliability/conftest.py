@@ -1,9 +1,10 @@
 """One local cloud for the whole reliability session: real template, real handlers, free ports.
 
 Started in-process so the scenarios can reach the worker pools (to SIGKILL a worker) and the
-cloud's log stream (function output). RecordProcessorFunction's timeout is lowered for the session
-(``RELIABILITY_FUNCTION_TIMEOUT``, default 10 s) so the timeout scenario costs seconds, not
-minutes; the default scenarios' invokes take well under it (measured: about 1-3 s for a
+cloud's log stream (function output). The functions keep the template's timeouts; the timeout
+scenario (d) lowers RecordProcessorFunction's for its own run with UpdateFunctionConfiguration,
+as an operator would (``RELIABILITY_FUNCTION_TIMEOUT``, default 5 s), so it costs seconds, not
+a minute; an invoke without the injected delay takes well under it (measured: about 1-3 s for a
 1,000-record batch with faults). The inbox's transient-failure backoff starts at
 ``RELIABILITY_RETRY_BACKOFF_BASE`` (default 1 s; production 5 s, template parameter
 InboxRetryBackoffBaseSeconds) so a retried message does not wait out the production 5 + 10 + 20 s;
@@ -19,7 +20,6 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -30,8 +30,8 @@ from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
 from stackclient.http import SignedApi, local_api_url
 from stackclient.stack import Stack
 from tests.reliability.faults_and_tallies import FaultControl, LogCapture, Summary
+from tests.repository import TEMPLATE
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_NAME = "reliability"
 REGION = "us-east-1"
 
@@ -56,7 +56,7 @@ def sizes() -> Sizes:
     return Sizes(
         records=int(os.environ.get("SOAK_RECORDS", "1000")),
         messages=int(os.environ.get("SOAK_MESSAGES", "100")),
-        function_timeout_s=int(os.environ.get("RELIABILITY_FUNCTION_TIMEOUT", "10")),
+        function_timeout_s=int(os.environ.get("RELIABILITY_FUNCTION_TIMEOUT", "5")),
         retry_backoff_base_s=int(os.environ.get("RELIABILITY_RETRY_BACKOFF_BASE", "1")),
         seed=int(os.environ.get("FAULT_SEED", "7")),
     )
@@ -98,7 +98,7 @@ def log_capture() -> Iterator[LogCapture]:
 def cloud(aws_env: None, log_capture: LogCapture, sizes: Sizes) -> Iterator[LocalCloud]:
     local = LocalCloud(
         CloudOptions(
-            template=REPO_ROOT / "template.yaml",
+            template=TEMPLATE,
             stack_name=STACK_NAME,
             region=REGION,
             parameter_overrides=(
@@ -107,7 +107,6 @@ def cloud(aws_env: None, log_capture: LogCapture, sizes: Sizes) -> Iterator[Loca
                 f"InboxRetryBackoffBaseSeconds={sizes.retry_backoff_base_s}",
             ),
             fault_seed=sizes.seed,
-            function_timeouts={"RecordProcessorFunction": sizes.function_timeout_s},
         )
     )
     local.start()
@@ -145,6 +144,7 @@ def clients(session: boto3.session.Session, cloud: LocalCloud) -> dict[str, Any]
         "dynamodbstreams": client("dynamodbstreams"),
         "dynamodb": session.resource("dynamodb", endpoint_url=cloud.endpoint_url),
         "dynamodb_client": client("dynamodb"),
+        "lambda": client("lambda"),
     }
 
 

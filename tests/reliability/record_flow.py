@@ -22,6 +22,7 @@ from stackclient.stack import Stack
 from stackclient.streams import batch_count, batch_sort_keys
 from tests.reliability.faults_and_tallies import (
     PutRecord,
+    Summary,
     covered_by,
     drain_queue,
     put_records,
@@ -39,6 +40,20 @@ class Tally:
     duplicated: int
     rewrites: int
     listener_captured: int
+
+    def summary(self, scenario: str, dlq_name: str, details: list[str], seconds: float) -> Summary:
+        """The scenario's report line: this tally's counts, where failures go, what happened."""
+        return Summary(
+            scenario,
+            self.sent,
+            self.written,
+            self.in_dlq,
+            self.lost,
+            self.duplicated,
+            dlq_name,
+            details,
+            seconds,
+        )
 
 
 class RecordFlow:

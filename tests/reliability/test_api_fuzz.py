@@ -24,15 +24,13 @@ from typing import Any
 
 import pytest
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from localcloud.apigw.front_limits import MAX_PAYLOAD_BYTES
 from localcloud.config import ACCESS_KEY_ID, SECRET_ACCESS_KEY
-from stackclient.http import SignedApi
+from stackclient.http import SignedApi, SigV4
 from stackclient.outbox import OutboxReader
 from stackclient.stack import Stack
 from tests.reliability.faults_and_tallies import Summary, drain_queue
@@ -158,26 +156,21 @@ def _send(api: SignedApi, session: requests.Session, case: dict[str, Any]) -> re
     if case["content_type"] is not None:
         headers["Content-Type"] = case["content_type"]
     method, path = case["route"]
+    auth = None
+    if case["signing"] != "unsigned":
+        secret = SECRET_ACCESS_KEY if case["signing"] != "wrong-secret" else "not-the-secret"
+        auth = SigV4(Credentials(ACCESS_KEY_ID, secret), REGION)
     prepared = requests.Request(
         method,
         api.base_url + path,
         data=case["body"],
         params=case["params"],
         headers=headers,
+        auth=auth,
     ).prepare()
-    if case["signing"] != "unsigned":
-        secret = SECRET_ACCESS_KEY if case["signing"] != "wrong-secret" else "not-the-secret"
-        signed = AWSRequest(
-            method=prepared.method,
-            url=prepared.url,
-            data=prepared.body,
-            headers=dict(prepared.headers),
-        )
-        SigV4Auth(Credentials(ACCESS_KEY_ID, secret), "execute-api", REGION).add_auth(signed)
-        prepared.headers.update(dict(signed.headers))
-        if case["signing"] == "tampered":
-            prepared.body = (prepared.body or b"") + b" "  # type: ignore[operator]
-            prepared.headers["Content-Length"] = str(len(prepared.body))
+    if case["signing"] == "tampered":
+        prepared.body = (prepared.body or b"") + b" "  # type: ignore[operator]
+        prepared.headers["Content-Length"] = str(len(prepared.body))
     return session.send(prepared, timeout=60)
 
 

@@ -4,7 +4,8 @@ Scenarios (each prints one summary line; "in DLQ" is the OnFailure destination,
 RecordProcessorFailureQueue, counted as the batch's records its KinesisBatchInfo ranges cover):
 a. UnprocessedItems and throttling on ~30% of the processor's BatchWriteItem requests;
 c. a RecordProcessorFunction worker SIGKILLed mid-batch;
-d. an invoke that outlives the (lowered) function timeout: worker killed and replaced, bisect;
+d. an invoke that outlives the function timeout (lowered for the scenario with
+   UpdateFunctionConfiguration): worker killed and replaced, bisect;
 e. a poison record whose write always fails, amid a continuous flow on the same shard.
 """
 
@@ -16,22 +17,23 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Attr
 
 from localcloud.cloud import LocalCloud
 from record_stream.settings import DEFAULT_WRITE_MAX_ATTEMPTS
 from stackclient.polling import wait_until
 from stackclient.stack import Stack
-from stackclient.streams import batch_items
+from stackclient.streams import batch_count, batch_items
 from tests.reliability.conftest import Sizes
 from tests.reliability.faults_and_tallies import (
     FaultControl,
     LogCapture,
     PutRecord,
-    Summary,
     chunk_calls,
     covered_by,
     describe_hits,
@@ -145,13 +147,8 @@ def test_a_unprocessed_items_and_throttling(
     throttle_hits = next(r["hits"] for r in rules if r["id"] == throttle_id)
 
     report(
-        Summary(
+        tally.summary(
             "a_unprocessed_and_throttled_writes",
-            tally.sent,
-            tally.written,
-            tally.in_dlq,
-            tally.lost,
-            tally.duplicated,
             "RecordProcessorFailureQueue (OnFailure)",
             [
                 f"faults hit/seen: {describe_hits(rules)}",
@@ -229,13 +226,8 @@ def test_c_worker_sigkilled_mid_batch(
         if "Runtime exited with error: signal: SIGKILL" in line.text
     ]
     report(
-        Summary(
+        tally.summary(
             "c_worker_sigkilled_mid_batch",
-            tally.sent,
-            tally.written,
-            tally.in_dlq,
-            tally.lost,
-            tally.duplicated,
             "RecordProcessorFailureQueue (OnFailure)",
             [
                 f"{len(killed)} workers SIGKILLed with {[n for _, n in killed]} items written, "
@@ -254,7 +246,33 @@ def test_c_worker_sigkilled_mid_batch(
 # ---------------------------------------------------------------- d
 
 
+@contextmanager
+def _function_timeout(lambda_client: Any, function_name: str, seconds: int) -> Iterator[None]:
+    """The function's Timeout set to ``seconds`` while the block runs, then restored."""
+    configured = lambda_client.get_function_configuration(FunctionName=function_name)["Timeout"]
+    lambda_client.update_function_configuration(FunctionName=function_name, Timeout=seconds)
+    try:
+        yield
+    finally:
+        lambda_client.update_function_configuration(FunctionName=function_name, Timeout=configured)
+
+
 def test_d_function_timeout_kills_and_replaces_the_worker(
+    cloud: LocalCloud,
+    flow: RecordFlow,
+    clean_faults: FaultControl,
+    clients: dict[str, Any],
+    log_capture: LogCapture,
+    sizes: Sizes,
+    report: Any,
+) -> None:
+    with _function_timeout(
+        clients["lambda"], _function_name(cloud, PROCESSOR), sizes.function_timeout_s
+    ):
+        _run_d(cloud, flow, clean_faults, log_capture, sizes, report)
+
+
+def _run_d(
     cloud: LocalCloud,
     flow: RecordFlow,
     clean_faults: FaultControl,
@@ -291,13 +309,8 @@ def test_d_function_timeout_kills_and_replaces_the_worker(
     ]
     hits = clean_faults.rule(delay_id)["hits"]
     report(
-        Summary(
+        tally.summary(
             "d_function_timeout",
-            tally.sent,
-            tally.written,
-            tally.in_dlq,
-            tally.lost,
-            tally.duplicated,
             "RecordProcessorFailureQueue (OnFailure)",
             [
                 f"timeout {timeout_s} s, {hits} BatchWriteItem delayed {timeout_s + 2} s, "
@@ -346,19 +359,8 @@ class _Producer(threading.Thread):
 
 def _arrived_after_count(flow: RecordFlow, batch: str, arrived_after_ms: int) -> int:
     """How many of the batch's written items arrived in Kinesis after ``arrived_after_ms``."""
-    count = 0
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(batch),
-        "FilterExpression": Attr("arrival_ms").gt(arrived_after_ms),
-        "ConsistentRead": True,
-        "Select": "COUNT",
-    }
-    while True:
-        page = flow.processed.query(**kwargs)
-        count += int(page["Count"])
-        if "LastEvaluatedKey" not in page:
-            return count
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    arrived_after = Attr("arrival_ms").gt(arrived_after_ms)
+    return batch_count(flow.processed, batch, FilterExpression=arrived_after)
 
 
 def test_e_poison_record_never_stalls_its_shard(
@@ -436,13 +438,8 @@ def test_e_poison_record_never_stalls_its_shard(
     ]
     after_discard = [i for i, item in items.items() if int(item["arrival_ms"]) > discarded_at_ms]
     report(
-        Summary(
+        tally.summary(
             "e_poison_record",
-            tally.sent,
-            tally.written,
-            tally.in_dlq,
-            tally.lost,
-            tally.duplicated,
             "RecordProcessorFailureQueue (OnFailure), the poison record only",
             [
                 f"poison write attempts {rule['hits']} = ({retry_attempts} retries + 1) x "

@@ -10,21 +10,14 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lambda_observability.log_redaction import PayloadRedactingFormatter, redact
 from lambda_observability.powertools import logger
-from tests.unit.record_stream.moto_resources import LambdaContext
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _event(path: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((ROOT / "events" / path).read_text(encoding="utf-8"))
-    return event
+from tests.lambda_context import LambdaContext
+from tests.repository import sample_event
 
 
 class _Lines(logging.Handler):
@@ -67,7 +60,7 @@ def test_the_functions_logger_uses_the_redacting_formatter() -> None:
 def test_a_kinesis_event_logged_whole_keeps_positions_and_loses_data(
     lines: _Lines,
 ) -> None:
-    event = _event("record_stream/kinesis-batch.json")
+    event = sample_event("record_stream/kinesis-batch.json")
 
     @logger.inject_lambda_context(log_event=True)
     def handler(event: dict[str, Any], context: Any) -> None:
@@ -86,7 +79,7 @@ def test_a_kinesis_event_logged_whole_keeps_positions_and_loses_data(
 
 
 def test_a_dynamodb_stream_event_loses_keys_and_images(lines: _Lines) -> None:
-    event = _event("record_stream/dynamodb-stream-listener.json")
+    event = sample_event("record_stream/dynamodb-stream-listener.json")
     logger.info(event)
 
     (logged,) = lines.documents()
@@ -99,7 +92,7 @@ def test_a_dynamodb_stream_event_loses_keys_and_images(lines: _Lines) -> None:
 
 
 def test_an_sqs_event_keeps_message_ids_and_loses_bodies(lines: _Lines) -> None:
-    event = _event("inbox_outbox/sqs-batch.json")
+    event = sample_event("inbox_outbox/sqs-batch.json")
     logger.info(event)
 
     (logged,) = lines.documents()

@@ -8,12 +8,12 @@ matches these patterns. Runs without a cloud (fast).
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.repository import REPO_ROOT, repository_files
+
 ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 SECRET_ASSIGNMENT = re.compile(
     r"aws_secret_access_key\s*[=:]\s*[\"']?(?P<value>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
@@ -24,16 +24,9 @@ DOCUMENTED_EXAMPLES = {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEX
 
 
 def _tracked_text_files() -> list[Path]:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
     files = []
-    for name in filter(None, listed.split("\0")):
-        path = REPO_ROOT / name
-        if not path.is_file() or path.stat().st_size > 2_000_000:
+    for path in repository_files():
+        if path.stat().st_size > 2_000_000:
             continue
         if b"\0" in path.read_bytes()[:8192]:  # binary (images, zips)
             continue

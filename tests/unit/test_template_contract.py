@@ -7,55 +7,36 @@ regression there should fail a unit test, not a review.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint
-from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
 from localcloud.deploy.parameters import resolve_parameters
 from localcloud.deploy.policy_attributes import POLICY_ATTRIBUTES, resolve_policy_attributes
-
-TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-
-
-class _NoManagedPolicies:
-    """samtranslator ships its own map of AWS managed policy ARNs; no IAM call is needed."""
-
-    def load(self) -> dict[str, str]:
-        return {}
+from localcloud.deploy.translate import translate
+from tests import repository
+from tests.repository import REPO_ROOT, TEMPLATE
 
 
 def _translate(deploy_test_resources: str) -> dict[str, Any]:
-    template = yaml_parse(TEMPLATE.read_text())
+    template = copy.deepcopy(repository.template())
     # samtranslator accepts only S3 code locations; `sam package` / the local cloud upload them.
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = "s3://code/function.zip"
         elif resource["Type"] == "AWS::Serverless::LayerVersion":
             resource["Properties"]["ContentUri"] = "s3://code/layer.zip"
-    translated: dict[str, Any] = transform(
-        template,
-        {"DeployTestResources": deploy_test_resources},
-        _NoManagedPolicies(),
-    )
-    return translated
+    # The local cloud's own translation: what it deploys is what these tests check.
+    return translate(template, {"DeployTestResources": deploy_test_resources}, "us-east-1")
 
 
 @pytest.fixture(scope="module", params=["true", "false"])
-def resources(request: pytest.FixtureRequest, monkeypatch_module: Any) -> dict[str, Any]:
+def resources(request: pytest.FixtureRequest) -> dict[str, Any]:
     return _translate(request.param)["Resources"]  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Any:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        yield patch
 
 
 def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -155,7 +136,7 @@ def test_listener_harness_exists_only_with_test_resources() -> None:
 
 def test_every_checkov_skip_names_a_check_and_says_why() -> None:
     # The skips are the security review's exceptions: each must be a decision, not a silencer.
-    resources = yaml_parse(TEMPLATE.read_text())["Resources"]
+    resources = repository.template()["Resources"]
     skips = [
         (name, skip)
         for name, resource in resources.items()
@@ -181,7 +162,6 @@ def test_every_function_has_the_observability_layer(resources: dict[str, Any]) -
 
 
 STATEFUL_POLICY = {"Ref": "StatefulResourcePolicy"}
-REPO_ROOT = TEMPLATE.parent
 
 
 @pytest.mark.slow
@@ -195,7 +175,7 @@ def test_every_stateful_resource_has_both_policies(monkeypatch: pytest.MonkeyPat
 
 
 def test_data_is_kept_or_deleted_by_one_parameter() -> None:
-    template = yaml_parse(TEMPLATE.read_text())
+    template = repository.template()
     with_policies = {
         name: {attribute: resource.get(attribute) for attribute in POLICY_ATTRIBUTES}
         for name, resource in template["Resources"].items()
@@ -224,7 +204,7 @@ def test_data_is_kept_or_deleted_by_one_parameter() -> None:
     [("prod", "Retain"), ("default", "Delete"), ("local", "Delete")],
 )
 def test_prod_retains_data_and_test_stacks_delete_it(config_env: str, policy: str) -> None:
-    template = yaml_parse(TEMPLATE.read_text())
+    template = repository.template()
     # A deploy without samconfig keeps the data: deleting must be asked for.
     assert template["Parameters"]["StatefulResourcePolicy"]["Default"] == "Retain"
     parameters = resolve_parameters(template, REPO_ROOT / "samconfig.toml", config_env)
@@ -236,7 +216,7 @@ def test_prod_retains_data_and_test_stacks_delete_it(config_env: str, policy: st
 
 
 def test_powertools_layer_is_the_pinned_release_for_the_functions_runtime() -> None:
-    template = yaml_parse(TEMPLATE.read_text())
+    template = repository.template()
     parameter = template["Parameters"]["PowertoolsLayerArn"]
     pins = dict(
         line.split("==", 1)

@@ -1,7 +1,8 @@
 """LocalCloud: start the moto server, deploy the template, run the functions, pollers and API.
 
 Order matters: the server must answer before the deploy; the invoker needs the deployed
-functions; pollers and the API front need the invoker. ``stop`` undoes it in reverse, so no
+functions (and the log delivery, which sends their output to the server's CloudWatch); pollers
+and the API front need the invoker. ``stop`` undoes it in reverse, so no
 worker process or poller thread outlives the cloud.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +21,15 @@ from localcloud.config import (
     LOCAL_CREDENTIALS,
     Endpoints,
 )
+from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.deploy.deployer import deploy_stack
+from localcloud.esm.settings import PollerSettings
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
+from localcloud.functions.log_delivery import LogDelivery
+from localcloud.functions.reload import CodeReloader
 from localcloud.functions.timeouts import with_function_timeouts
+from localcloud.persistence.keeper import DEFAULT_SAVE_INTERVAL_S, StateKeeper
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack
 
@@ -52,7 +59,19 @@ class CloudOptions:
     cors_allow_origins: tuple[str, ...] = ()
     # Timeout overrides by logical id or function name, to exercise timeouts in seconds.
     function_timeouts: dict[str, int] = field(default_factory=dict)
+    # Recycle a function's workers when its code or layers change (localcloud.functions.reload).
+    hot_reload: bool = False
+    # One function's worker under debugpy, listening on host:debug_port (pool of one).
+    debug_function: str | None = None
+    debug_port: int | None = None
+    # How the pollers wait (wake-ups on writes, safety poll); benchmarks compare settings.
+    poller_settings: PollerSettings = field(default_factory=PollerSettings)
     timings: dict[str, float] = field(default_factory=dict)
+    # --persist: the folder the cloud is saved in and restored from (localcloud.persistence);
+    # None keeps everything in memory, gone on stop.
+    persist_dir: Path | None = None
+    reset_saved_state: bool = False
+    save_interval_s: float = DEFAULT_SAVE_INTERVAL_S
 
 
 def _since(started: float) -> float:
@@ -70,8 +89,14 @@ class LocalCloud:
         )
         self.stack: DeployedStack | None = None
         self.invoker: LocalInvoker | None = None
+        self.log_delivery: LogDelivery | None = None
         self.api_front_url: str | None = None
+        self.reloader: CodeReloader | None = None
         self._stoppables: list[Any] = []
+        self.keeper = StateKeeper.of(options)
+        self.restored = False  # from a saved cloud rather than deployed
+        # The stream pollers' checkpoints, once they run (what a save records).
+        self._checkpoints: Callable[[], dict[str, dict[str, str]]] = dict
 
     @property
     def endpoint_url(self) -> str:
@@ -93,36 +118,68 @@ class LocalCloud:
     def start(self) -> DeployedStack:
         options, timings = self.options, self.options.timings
         started = time.perf_counter()
+        # Before anything starts: a bad file stops here, with nothing to undo.
+        saved = self.keeper.load() if self.keeper is not None else None
+        self.restored = saved is not None
+        timings["restore_s"] = time.perf_counter() - started
         self.server.start()
-        timings["server_s"] = time.perf_counter() - started
+        timings["server_s"] = time.perf_counter() - started - timings["restore_s"]
         try:
-            self.stack = with_function_timeouts(
-                deploy_stack(
-                    options.template,
-                    options.stack_name,
-                    endpoint_url=self.endpoint_url,
-                    region=options.region,
-                    config_env=options.config_env,
-                    parameter_overrides=options.parameter_overrides,
-                ),
-                options.function_timeouts,
+            deployed = saved.stack if saved is not None else self._deploy()
+            self.stack = with_function_timeouts(deployed, options.function_timeouts)
+            timings["deploy_s"] = (
+                time.perf_counter() - started - timings["server_s"] - timings["restore_s"]
             )
-            timings["deploy_s"] = time.perf_counter() - started - timings["server_s"]
-            self.invoker = LocalInvoker(self.stack.functions, self.endpoint_url, options.region)
+            self.log_delivery = LogDelivery(self.endpoint_url, options.region).start()
+            self.invoker = LocalInvoker(
+                self.stack.functions,
+                self.endpoint_url,
+                options.region,
+                log_delivery=self.log_delivery,
+                debug_function=options.debug_function,
+                debug_address=(
+                    (options.host, options.debug_port) if options.debug_port is not None else None
+                ),
+            )
             self.server.set_invoker(self.invoker)
             if options.with_esm:
-                self._start_esm(self.stack, self.invoker)
+                self._start_esm(self.stack, self.invoker, saved.checkpoints if saved else {})
             if options.with_api:
                 self._start_api(self.stack, self.invoker)
+            if options.hot_reload:
+                self._start_reloader(self.invoker)
             if options.prewarm:
                 self.invoker.prewarm()
+            if self.keeper is not None:
+                self.keeper.start(
+                    deployed,
+                    self._checkpoints,
+                    port=self.server.port,
+                    api_front_url=self.api_front_url,
+                )
         except BaseException:
             self.stop()
             raise
         timings["ready_s"] = time.perf_counter() - started
         return self.stack
 
-    def _start_esm(self, stack: DeployedStack, invoker: LocalInvoker) -> None:
+    def _deploy(self) -> DeployedStack:
+        options = self.options
+        return deploy_stack(
+            options.template,
+            options.stack_name,
+            endpoint_url=self.endpoint_url,
+            region=options.region,
+            config_env=options.config_env,
+            parameter_overrides=options.parameter_overrides,
+        )
+
+    def _start_esm(
+        self,
+        stack: DeployedStack,
+        invoker: LocalInvoker,
+        checkpoints: dict[str, dict[str, str]],
+    ) -> None:
         try:
             from localcloud.esm.supervisor import EventSourceMappingSupervisor  # noqa: PLC0415
         except ImportError:
@@ -132,8 +189,15 @@ class LocalCloud:
 
         # The supervisor runs what the Lambda API's mappings say (localcloud.esm.mappings).
         supervisor = EventSourceMappingSupervisor(
-            [], invoker, self.endpoint_url, self.options.region
+            [],
+            invoker,
+            self.endpoint_url,
+            self.options.region,
+            self.options.poller_settings,
+            wakeups=self.server.wakeups,
+            resume_from=checkpoints,
         )
+        self._checkpoints = supervisor.checkpoints
         mappings = EventSourceMappings(supervisor, stack.stack_name)
         for resource in stack.event_source_mapping_resources:
             mappings.add_stack_mapping(resource)
@@ -142,6 +206,17 @@ class LocalCloud:
         )
         self.server.set_poller_health(supervisor.health)
         self._stoppables.append(supervisor)
+
+    def _start_reloader(self, invoker: LocalInvoker) -> None:
+        cache = dependency_cache(self.options.template)
+        reloader = CodeReloader(
+            invoker,
+            install=lambda code_dir: install_dependencies(code_dir, cache),
+            prewarm=self.options.prewarm,
+        )
+        reloader.start()
+        self.reloader = reloader
+        self._stoppables.append(reloader)
 
     def _start_api(self, stack: DeployedStack, invoker: LocalInvoker) -> None:
         try:
@@ -165,6 +240,8 @@ class LocalCloud:
     def stop(self) -> None:
         """Pollers and API first (they feed the workers), then the workers, then moto."""
         started = time.perf_counter()
+        if self.keeper is not None:
+            self.keeper.stop()
         while self._stoppables:
             component = self._stoppables.pop()
             try:
@@ -179,8 +256,23 @@ class LocalCloud:
             self.invoker.close()
             self.invoker = None
             log.info("stopped the workers at +%.2f s", _since(started))
+        if self.log_delivery is not None:  # after the workers' last lines, before moto goes
+            self.log_delivery.stop()
+            self.log_delivery = None
+            log.info("delivered the functions' logs at +%.2f s", _since(started))
+        self._save_final()
         self.server.stop()
         log.info("stopped the moto server at +%.2f s", _since(started))
+
+    def _save_final(self) -> None:
+        """After the pollers and workers stopped: their last checkpoints and writes are in."""
+        if self.keeper is None:
+            return
+        try:
+            if self.keeper.save(force=True):
+                log.info("saved the local cloud to %s", self.keeper.path)
+        except Exception:
+            log.exception("saving the local cloud to %s failed", self.keeper.path)
 
     def __enter__(self) -> LocalCloud:
         self.start()

@@ -12,6 +12,8 @@ from pathlib import Path
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4566
 DEFAULT_API_PORT = 4567
+# --debug-function's worker: debugpy's customary port (VS Code's attach template uses it).
+DEFAULT_DEBUG_PORT = 5678
 DEFAULT_REGION = "us-east-1"
 DEFAULT_STACK_NAME = "local"
 DEFAULT_CONFIG_ENV = "local"

@@ -4,15 +4,17 @@ moto's own Invoke needs Docker (without it: ``FunctionError: Handled`` and a doc
 WSGI middleware answers ``POST /2015-03-31/functions/{name}/invocations`` for the functions the
 local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=Tail`` ->
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204); a payload over
-Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. The event
-source mapping API is answered by ``localcloud.esm.mappings_api`` (the real pollers), and the
-stack's mappings are added to CloudFormation's resource lists (``localcloud.esm.stack_resources``).
-Everything else,
+Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. An
+``UpdateFunctionConfiguration`` moto accepted for such a function reaches its workers too (the
+timeout, memory, environment and handler of later invokes). The event source mapping API is
+answered by ``localcloud.esm.mappings_api`` (the real pollers), and the stack's mappings are
+added to CloudFormation's resource lists (``localcloud.esm.stack_resources``). Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
 then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
-message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then one request at a
-time (``localcloud.moto_internals.serial``: moto is not thread-safe), where an operation moto
+message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then the idle pollers'
+wake-ups on writes (``localcloud.poller_wakeups``), then one request at a time
+(``localcloud.moto_internals.serial``: moto is not thread-safe), where an operation moto
 lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
 all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
 ``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
@@ -36,15 +38,19 @@ from localcloud.control import ControlEndpoints, HealthSource
 from localcloud.esm.mappings import EventSourceMappings
 from localcloud.esm.mappings_api import EventSourceMappingApi, FunctionResolver
 from localcloud.esm.stack_resources import StackMappingResources
+from localcloud.esm.wakeups import WakeupBoard
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
+from localcloud.functions.logging_config import LoggingConfigReporter
+from localcloud.moto_internals.cloudwatch import install_metric_data_namespace_filter
 from localcloud.moto_internals.serial import SerializedMoto
 from localcloud.moto_internals.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
+from localcloud.poller_wakeups import PollerWakeups
 from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
 from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
@@ -54,6 +60,7 @@ from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
 log = logging.getLogger(__name__)
 
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+CONFIGURATION_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/configuration/?$")
 # Lambda returns the last 4 KB of the log with LogType=Tail.
 LOG_TAIL_BYTES = 4096
 
@@ -62,6 +69,8 @@ class ResolvingInvoker(Invoker, Protocol):
     """An Invoker that can also tell whether it runs a function (name, ARN or logical id)."""
 
     def resolve(self, name_or_arn: str) -> Any: ...
+
+    def update_configuration(self, name_or_arn: str, config: dict[str, Any]) -> Any: ...
 
 
 def _json_response(
@@ -91,22 +100,49 @@ def _error(
 
 
 class LambdaInvokeMiddleware:
-    """Answers Lambda Invoke with the local invoker; passes every other request to ``app``."""
+    """Answers Lambda Invoke with the local invoker, and hands it the configuration updates moto
+    accepted for its functions; passes every other request to ``app``."""
 
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
         self.invoker: ResolvingInvoker | None = None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
-        if match is None or environ.get("REQUEST_METHOD") != "POST" or self.invoker is None:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
+        invoke = INVOKE_PATH.match(path) if method == "POST" else None
+        update = CONFIGURATION_PATH.match(path) if method == "PUT" else None
+        match = invoke or update
+        if match is None or self.invoker is None:
             return self.app(environ, start_response)
         name = unquote(match["name"])
         try:
             self.invoker.resolve(name)
         except FunctionNotFound:
             return self.app(environ, start_response)
+        if update is not None:
+            return self._update_configuration(self.invoker, name, environ, start_response)
         return self._invoke(self.invoker, name, environ, start_response)
+
+    def _update_configuration(
+        self,
+        invoker: ResolvingInvoker,
+        name: str,
+        environ: Environ,
+        start_response: StartResponse,
+    ) -> list[bytes]:
+        """moto validates and stores the update; what it answers 200 for, the workers get."""
+        answered: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+            answered.append((status, headers))
+            return lambda _data: None
+
+        body = b"".join(self.app(environ, capture))
+        status, headers = answered[0]
+        if status.startswith("200"):
+            invoker.update_configuration(name, json.loads(body))
+        start_response(status, headers)
+        return [body]
 
     def _invoke(
         self,
@@ -201,16 +237,26 @@ class LocalCloudServer:
         self._host = host
         self._port = port
         self.faults = faults or FaultRegistry()
+        install_metric_data_namespace_filter()
+        # Rung on writes to what idle pollers watch (EventSourceMappingSupervisor's wakeups).
+        self.wakeups = WakeupBoard()
         # Faults outside the lock: a delay fault must not hold up every other caller.
         self.stack_mapping_resources = StackMappingResources(
-            FaultMiddleware(
-                SqsMessageRules(
-                    MessageMoveTaskMiddleware(
-                        SerializedMoto(UnimplementedOperations(CachingDispatcher())),
-                        MessageMoveTasks(lambda: self.url),
-                    )
+            # GetFunction(Configuration) of our functions gains the LoggingConfig moto lacks.
+            LoggingConfigReporter(
+                FaultMiddleware(
+                    SqsMessageRules(
+                        MessageMoveTaskMiddleware(
+                            PollerWakeups(
+                                SerializedMoto(UnimplementedOperations(CachingDispatcher())),
+                                self.wakeups,
+                            ),
+                            MessageMoveTasks(lambda: self.url),
+                        )
+                    ),
+                    self.faults,
                 ),
-                self.faults,
+                lambda: self.middleware.invoker,
             )
         )
         # Event source mappings never reach moto (it would run them through Docker).

@@ -28,6 +28,13 @@ class FunctionSpec:
     layer_dirs: tuple[Path, ...] = ()
     # The CodeUri's requirements.txt, installed (deploy/dependencies.py): right after code_dir.
     dependency_dirs: tuple[Path, ...] = ()
+    # LoggingConfig: LogGroup ("" for Lambda's default) and LogFormat.
+    log_group: str = ""
+    log_format: Literal["Text", "JSON"] = "Text"
+
+    @property
+    def log_group_name(self) -> str:
+        return self.log_group or f"/aws/lambda/{self.function_name}"
 
 
 @dataclass(frozen=True)

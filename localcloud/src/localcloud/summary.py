@@ -53,9 +53,15 @@ def summary(state: dict[str, Any], endpoints: Endpoints) -> str:
         f"Local cloud ready in {state.get('ready_s', 0):.1f} s: stack {state['stack_name']!r} "
         f"on {endpoints.endpoint_url}"
         + (f", API front {endpoints.api_front_url}" if endpoints.api_front_url else ""),
-        "",
-        "Outputs:",
     ]
+    if state.get("hot_reload"):
+        lines.append("Hot reload: on (a saved CodeUri or ContentUri file reaches the next invoke)")
+    if debugger := state.get("debugger"):
+        lines.append(
+            f"Debugger: {debugger['function']} listens on {debugger['address']} "
+            "(attach with debugpy; localcloud/README.md shows VS Code's launch.json)"
+        )
+    lines += ["", "Outputs:"]
     width = max((len(key) for key in state["outputs"]), default=0)
     lines += [f"  {key.ljust(width)}  {value}" for key, value in sorted(state["outputs"].items())]
     lines += ["", "Use it from a shell:"]

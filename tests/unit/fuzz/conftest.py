@@ -9,7 +9,6 @@ and the moto account. Each scenario's counts are printed at the end of the run.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,9 +17,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.unit.aws_environment import REGION, isolate_aws
 from tests.unit.fuzz import tally
 
-REGION = "us-east-1"
 _WORKER_OUTPUT_KEY = "fuzz_tally"
 
 
@@ -29,17 +28,7 @@ def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Dummy credentials and a fixed region; nothing from the machine's environment leaks in."""
     home = tmp_path_factory.mktemp("aws-home")
     with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith("AWS_"):
-                patch.delenv(name)
-        patch.setenv("AWS_CONFIG_FILE", str(home / "config"))
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / "credentials"))
-        patch.setenv("AWS_DEFAULT_REGION", REGION)
-        patch.setenv("AWS_REGION", REGION)
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setenv("AWS_SESSION_TOKEN", "testing")
-        patch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+        isolate_aws(patch, home)
         patch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "false")
         # Millisecond write backoff: the record-stream retries are counted, not timed.
         patch.setenv("WRITE_BACKOFF_BASE_MS", "1")

@@ -17,7 +17,8 @@ import pytest
 
 from inbox_outbox.handlers.process_input import lambda_handler
 from record_stream.dal.rejected_queue import pack_messages
-from tests.unit.inbox_outbox.conftest import LambdaContext, _clear_container_caches
+from tests.lambda_context import LambdaContext
+from tests.unit.inbox_outbox.conftest import _clear_container_caches
 from tests.unit.inbox_outbox.moto_queues import (
     Handler,
     InboxOutboxQueues,

@@ -19,11 +19,12 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from record_stream.handlers import process_records
+from tests.lambda_context import LambdaContext
 from tests.unit.fuzz.conftest import Cloud
 from tests.unit.fuzz.kinesis_cases import ItemKey, sequence_number
 from tests.unit.fuzz.log_capture import logging_events
 from tests.unit.record_stream.conftest import _reset_container_caches
-from tests.unit.record_stream.moto_resources import LambdaContext, RecordStreamAws, template_table
+from tests.unit.record_stream.moto_resources import RecordStreamAws, template_table
 
 _names = itertools.count()
 

@@ -14,6 +14,7 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 
 from stackclient.queues import queue_depth
+from tests.repository import template
 from tests.unit.fuzz import tally
 from tests.unit.fuzz.conftest import Cloud
 from tests.unit.fuzz.inbox_account import (
@@ -24,7 +25,6 @@ from tests.unit.fuzz.inbox_account import (
 )
 from tests.unit.fuzz.inbox_cases import BodyCase, bodies, contract_accepts
 from tests.unit.fuzz.tally import ScenarioTally
-from tests.unit.inbox_outbox.moto_queues import template
 
 MAX_RECEIVE_COUNT = template()["Resources"]["InputQueue"]["Properties"]["RedrivePolicy"][
     "maxReceiveCount"

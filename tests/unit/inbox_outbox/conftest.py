@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,8 +12,10 @@ from moto import mock_aws
 from moto.core.utils import unix_time_millis
 from moto.sqs import models as moto_sqs_models
 
-from inbox_outbox.dal.sqs_client import sqs_client
+from inbox_outbox.dal.clients import sqs_client
 from inbox_outbox.settings import check_output_settings, process_input_settings
+from tests.lambda_context import LambdaContext
+from tests.unit.aws_environment import isolate_aws
 from tests.unit.inbox_outbox.moto_queues import REGION, InboxOutboxQueues, create_queues
 
 
@@ -26,21 +27,11 @@ def _clear_container_caches() -> None:
 
 
 @pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Dummy credentials and a fixed region; nothing from the machine's environment leaks in."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    isolate_aws(monkeypatch, tmp_path)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "InboxOutboxUnitTests")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "inbox-outbox")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
     for name in (
         "OUTPUT_QUEUE_URL",
@@ -90,22 +81,6 @@ def advance_sqs_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None
         offset_ms += seconds * 1000
 
     return advance
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes of the Lambda context object that Powertools reads."""
-
-    function_name: str = "inbox-outbox-unit"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:inbox-outbox-unit"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-    log_group_name: str = "/aws/lambda/inbox-outbox-unit"
-    log_stream_name: str = "2026/01/01/[$LATEST]0123456789abcdef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 @pytest.fixture

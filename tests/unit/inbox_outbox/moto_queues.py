@@ -1,4 +1,4 @@
-"""Test support: the template's inbox/outbox queues on moto, a stand-in SQS event source mapping.
+"""Test support: the template's inbox/outbox queues on moto, one SQS event source mapping cycle.
 
 Queues are created from template.yaml's own properties (visibility timeout, retention, redrive),
 so the tests exercise the same timings and maxReceiveCount as the deployed stack.
@@ -9,25 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from samtranslator.yaml_helper import yaml_parse
-
-REPO_ROOT = Path(__file__).resolve().parents[3]
-TEMPLATE_PATH = REPO_ROOT / "template.yaml"
-EVENTS_DIR = REPO_ROOT / "events" / "inbox_outbox"
-REGION = "us-east-1"
+from localcloud.esm.results import Failed, PartiallyFailed, classify
+from localcloud.esm.sqs.records import sqs_event_record
+from localcloud.specs import InvokeResult
+from tests.repository import sample_event, template
+from tests.unit.aws_environment import REGION
 
 Handler = Callable[[dict[str, Any], Any], Any]
-
-
-@cache
-def template() -> dict[str, Any]:
-    """template.yaml parsed with samtranslator's loader (it understands !GetAtt, !Sub, !If...)."""
-    parsed: dict[str, Any] = yaml_parse(TEMPLATE_PATH.read_text())
-    return parsed
 
 
 def inbox_message_schema() -> dict[str, Any]:
@@ -91,23 +81,9 @@ def create_queues(sqs: Any) -> InboxOutboxQueues:
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    """The event Lambda's SQS event source mapping builds from received messages."""
-    return {
-        "Records": [
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "attributes": message.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": message["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": REGION,
-            }
-            for message in messages
-        ]
-    }
+    """The event Lambda's SQS event source mapping builds from received messages: the local
+    cloud's own records, so the unit tests and the local cloud hand the handler the same event."""
+    return {"Records": [sqs_event_record(message, queue_arn, REGION) for message in messages]}
 
 
 @dataclass(frozen=True)
@@ -119,7 +95,10 @@ class PollResult:
 def poll_once(
     sqs: Any, queue: Queue, handler: Handler, context: Any, batch_size: int = 10
 ) -> PollResult:
-    """One ESM cycle: receive, invoke, delete what did not fail (ReportBatchItemFailures)."""
+    """One ESM cycle: receive, invoke, delete what did not fail (ReportBatchItemFailures).
+
+    The response is read by the local cloud's own rules (``esm.results.classify``); one that
+    would fail the whole batch on Lambda is a defect here, not a retry."""
     messages = sqs.receive_message(
         QueueUrl=queue.url,
         MaxNumberOfMessages=batch_size,
@@ -127,8 +106,12 @@ def poll_once(
     ).get("Messages", [])
     if not messages:
         return PollResult(received_ids=[], failed_ids=set())
+    received = [m["MessageId"] for m in messages]
     response = handler(sqs_event(messages, queue.arn), context)
-    failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
+    outcome = classify(InvokeResult(payload=response), True, received)
+    if isinstance(outcome, Failed):
+        raise AssertionError(f"the whole batch would fail on Lambda: {outcome.reason}")
+    failed = set(outcome.failed_ids) if isinstance(outcome, PartiallyFailed) else set()
     done = [m for m in messages if m["MessageId"] not in failed]
     if done:
         sqs.delete_message_batch(
@@ -137,7 +120,7 @@ def poll_once(
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
             ],
         )
-    return PollResult(received_ids=[m["MessageId"] for m in messages], failed_ids=failed)
+    return PollResult(received_ids=received, failed_ids=failed)
 
 
 def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
@@ -153,5 +136,4 @@ def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
 
 
 def load_event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS_DIR / name).read_text())
-    return event
+    return sample_event(f"inbox_outbox/{name}")

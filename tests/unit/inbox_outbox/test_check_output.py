@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from inbox_outbox.dal.sqs_client import sqs_client
+from inbox_outbox.dal.clients import sqs_client
 from inbox_outbox.handlers.check_output import DEFAULT_LEASE_S, lambda_handler
 from inbox_outbox.handlers.process_input import lambda_handler as process_input
 from inbox_outbox.logic.response_budget import RESPONSE_BUDGET_BYTES
@@ -304,35 +304,30 @@ def test_empty_queue_is_200_with_an_empty_list(
     )
 
 
-@pytest.mark.parametrize("value", ["0", "11", "-1", "abc", "", "5.5", "1e1", "ten"])
-def test_bad_max_is_400_and_touches_nothing(
-    value: str, sqs: Any, queues: InboxOutboxQueues, lambda_context: Any
-) -> None:
-    put_outbox_messages(sqs, queues, 1)
-
-    status, body = call(outbox_event({"max": value}), lambda_context)
-
-    assert status == 400
-    assert (
-        body["message"] == "Invalid request: query parameter 'max' must be an integer from 1 to 10"
-    )
-    assert body["errors"][0]["loc"] == ["query", "max"]
-    assert queue_depth(sqs, queues.output.url) == (1, 0)
-
-
-@pytest.mark.parametrize("value", ["0", "43201", "-5", "1.5", "forever", ""])
-def test_bad_lease_is_400_and_touches_nothing(
-    value: str, sqs: Any, queues: InboxOutboxQueues, lambda_context: Any
-) -> None:
-    put_outbox_messages(sqs, queues, 1)
-
-    status, body = call(outbox_event({"lease": value}), lambda_context)
-
-    assert status == 400
-    assert body["message"] == (
+BAD_QUERY_MESSAGES = {
+    "max": "Invalid request: query parameter 'max' must be an integer from 1 to 10",
+    "lease": (
         "Invalid request: query parameter 'lease' must be an integer number of seconds "
         "from 1 to 43200"
-    )
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("max", value) for value in ["0", "11", "-1", "abc", "", "5.5", "1e1", "ten"]]
+    + [("lease", value) for value in ["0", "43201", "-5", "1.5", "forever", ""]],
+)
+def test_a_bad_query_parameter_is_400_and_touches_nothing(
+    name: str, value: str, sqs: Any, queues: InboxOutboxQueues, lambda_context: Any
+) -> None:
+    put_outbox_messages(sqs, queues, 1)
+
+    status, body = call(outbox_event({name: value}), lambda_context)
+
+    assert status == 400
+    assert body["message"] == BAD_QUERY_MESSAGES[name]
+    assert body["errors"][0]["loc"] == ["query", name]
     assert queue_depth(sqs, queues.output.url) == (1, 0)
 
 

@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from inbox_outbox.models import MAX_RECEIPT_LENGTH, MAX_RECEIPTS, OutboxReceipts
-from tests.unit.inbox_outbox.moto_queues import template
+from tests.repository import template
 
 GOOD: list[Any] = [
     {"receipts": ["r"]},

@@ -19,12 +19,13 @@ from record_stream.dal import clients
 from record_stream.handlers import listener as listener_module
 from record_stream.handlers import process_records as process_records_module
 from record_stream.settings import listener_settings, processor_settings
+from tests.lambda_context import LambdaContext
+from tests.unit.aws_environment import isolate_aws
 from tests.unit.record_stream.moto_resources import (
     LISTENER_TABLE,
     METRICS_NAMESPACE,
     PROCESSED_TABLE,
     REJECTED_QUEUE,
-    LambdaContext,
     RecordStreamAws,
     template_table,
 )
@@ -46,21 +47,7 @@ def _reset_container_caches() -> None:
 
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in (
-        "AWS_PROFILE",
-        "AWS_ENDPOINT_URL",
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ENDPOINT_URL_SQS",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    # No profile, config or credentials file of the machine can leak in.
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    isolate_aws(monkeypatch, tmp_path)
     monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "false")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE)
     # Millisecond backoff keeps retry tests fast; the retry count is what they check.

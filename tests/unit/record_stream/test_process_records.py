@@ -254,8 +254,7 @@ def test_duplicates_whose_write_fails_are_all_reported(
     event = load_event("kinesis-malformed.json")
     duplicates = {
         _sequence(r)
-        for r in event["Records"]
-        if r["kinesis"]["partitionKey"] in {"valid:plain", "valid:duplicate-of-plain"}
+        for r in _labelled(event, "valid:plain") + _labelled(event, "valid:duplicate-of")
     }
     with hold_back_items(
         handler_dynamodb_client, PROCESSED_TABLE, lambda item, attempt: item["SK"]["S"] == "ok-1"
@@ -268,9 +267,7 @@ def test_rejected_queue_down_reports_the_rejected_records(
     process_records: Invoke, aws: RecordStreamAws, handler_sqs_client: Any
 ) -> None:
     event = load_event("kinesis-malformed.json")
-    rejected = {
-        _sequence(r) for r in event["Records"] if r["kinesis"]["partitionKey"].startswith("reject:")
-    }
+    rejected = {_sequence(r) for r in _labelled(event, "reject:")}
     with fail_calls(handler_sqs_client, "sqs.SendMessageBatch", "KMS.ThrottlingException"):
         response = process_records(event)
     assert _failures(response) == rejected
@@ -282,11 +279,7 @@ def test_entries_the_queue_refuses_are_reported(
     process_records: Invoke, aws: RecordStreamAws, handler_sqs_client: Any
 ) -> None:
     event = load_event("kinesis-malformed.json")
-    refused = {
-        _sequence(r)
-        for r in event["Records"]
-        if r["kinesis"]["partitionKey"].startswith("reject:invalid_json:")
-    }
+    refused = {_sequence(r) for r in _labelled(event, "reject:invalid_json:")}
     with fail_entries(
         handler_sqs_client,
         lambda entry: json.loads(entry["MessageBody"])["reason"] == "invalid_json",

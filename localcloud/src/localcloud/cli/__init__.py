@@ -12,12 +12,14 @@ from __future__ import annotations
 import errno
 import sys
 
-from localcloud.cli.parser import build_parser
+from localcloud.cli.parser import build_parser, check_combinations
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_combinations(parser, args)
     args.argv = argv
     try:
         return int(args.handler(args))

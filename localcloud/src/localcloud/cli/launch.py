@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.browser_guard import normalise_origins, origins_from_env
-from localcloud.config import DEFAULT_STACK_NAME, region_from_env
+from localcloud.config import DEFAULT_DEBUG_PORT, DEFAULT_STACK_NAME, region_from_env
 from localcloud.deploy.parameters import samconfig_stack_name
 
 if TYPE_CHECKING:
@@ -56,6 +56,13 @@ def cloud_options(args: argparse.Namespace, **overrides: Any) -> CloudOptions:
         "cors_allow_origins": normalise_origins(
             [*origins_from_env(), *(args.cors_allow_origin or ())]
         ),
+    }
+    # Not every command has these (invoke neither reloads nor debugs).
+    debug_function = getattr(args, "debug_function", None)
+    values |= {
+        "hot_reload": getattr(args, "hot_reload", False),
+        "debug_function": debug_function,
+        "debug_port": (args.debug_port or DEFAULT_DEBUG_PORT) if debug_function else None,
     }
     values.update(overrides)
     return CloudOptions(**values)

@@ -13,7 +13,13 @@ from localcloud.cli.run import cmd_run
 from localcloud.cli.status import cmd_status
 from localcloud.cli.stop import cmd_stop
 from localcloud.cli.up import cmd_up
-from localcloud.config import DEFAULT_CONFIG_ENV, api_port_from_env, port_from_env
+from localcloud.cli.up_persist import add_persist_arguments
+from localcloud.config import (
+    DEFAULT_CONFIG_ENV,
+    DEFAULT_DEBUG_PORT,
+    api_port_from_env,
+    port_from_env,
+)
 
 # The help text: what the package's docstring says about the commands.
 DESCRIPTION = """Command line of the local cloud (``python -m localcloud ...``).
@@ -71,6 +77,43 @@ def _add_cloud_arguments(
     )
 
 
+def _add_hot_reload(parser: argparse.ArgumentParser, default: bool) -> None:
+    parser.add_argument(
+        "--hot-reload",
+        action=argparse.BooleanOptionalAction,
+        default=default,
+        help="recycle a function's workers when its CodeUri or a layer's ContentUri changes "
+        f"(default: {'on' if default else 'off'})",
+    )
+
+
+def _add_debugger(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--debug-function",
+        metavar="NAME",
+        help="run this function (logical id or name) under debugpy, one worker, its timeout "
+        "held while a debugger is attached",
+    )
+    parser.add_argument(
+        "--debug-port",
+        type=_port,
+        metavar="PORT",
+        help=f"where --debug-function's worker listens (default {DEFAULT_DEBUG_PORT})",
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"expected a port number (1-65535), got {text!r}")
+    return int(text)
+
+
+def check_combinations(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Options that mean something only with another one."""
+    if getattr(args, "debug_port", None) is not None and not args.debug_function:
+        parser.error("--debug-port needs --debug-function NAME")
+
+
 def _fault_rule(text: str) -> Any:
     from localcloud.faults import FaultRule  # noqa: PLC0415 - keep stop/status imports light
 
@@ -102,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_cloud_arguments(up, port_from_env(), api_port_from_env())
     up.add_argument("--detach", action="store_true", help="run in the background")
     up.add_argument("--quiet", action="store_true", help="logs to the log file only")
+    _add_hot_reload(up, default=True)
+    _add_debugger(up)
+    add_persist_arguments(up)
     up.set_defaults(handler=cmd_up)
 
     commands.add_parser("stop", help="stop a detached local cloud").set_defaults(handler=cmd_stop)
@@ -113,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a command against a fresh local cloud")
     # Free ports unless configured: `make integration` must work while `make local` runs.
     _add_cloud_arguments(run, _env_port("LOCALCLOUD_PORT"), _env_port("LOCALCLOUD_API_PORT"))
+    _add_hot_reload(run, default=False)  # a test run does not edit its code
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
     run.set_defaults(handler=cmd_run)
 

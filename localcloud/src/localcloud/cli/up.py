@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud.cli.launch import LOG_FILE, cloud_options, new_cloud, setup_logging
 from localcloud.cli.running import summary
+from localcloud.cli.up_persist import persist_options, state_note
 from localcloud.config import state_dir
+from localcloud.persistence.saved_state import SavedStateError
 from localcloud.process_identity import own_identity
 from localcloud.state_file import read_state, remove_state, write_state
 from localcloud.summary import stack_facts
@@ -41,6 +43,18 @@ def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
         "rest_apis": [{"id": api.rest_api_id, "stage": api.stage_name} for api in stack.rest_apis],
         "ready_s": round(cloud.options.timings.get("ready_s", 0.0), 3),
         "log_file": str(state_dir() / LOG_FILE),
+        "hot_reload": cloud.options.hot_reload,
+        "debugger": (
+            {
+                "function": cloud.options.debug_function,
+                "address": f"{cloud.options.host}:{cloud.options.debug_port}",
+            }
+            if cloud.options.debug_function
+            else None
+        ),
+        "state_note": state_note(
+            cloud.options.persist_dir, cloud.restored, cloud.options.save_interval_s
+        ),
         **stack_facts(stack),
     }
 
@@ -62,16 +76,22 @@ def cmd_up(args: argparse.Namespace) -> int:
     if running is not None:
         print(f"a local cloud is already running (pid {running['pid']}); `stop` it first")
         return 1
+    persisted = persist_options(args)
     if args.detach:
         return _up_detached(args)
     log_file = state_dir() / LOG_FILE
     setup_logging(log_file, verbose=not args.quiet)
-    cloud = new_cloud(cloud_options(args))
-    stack = cloud.start()
+    cloud = new_cloud(cloud_options(args, **persisted))
+    try:
+        stack = cloud.start()
+    except SavedStateError as error:
+        print(error, file=sys.stderr)
+        return 1
     state = _state_of(cloud, stack)
     write_state(state)
     try:
         print(summary(state), flush=True)
+        print(f"\n{state['state_note']}", flush=True)
         print("\nCtrl-C stops it.", flush=True)
         _wait_for_signal()
     finally:
@@ -100,6 +120,7 @@ def _up_detached(args: argparse.Namespace) -> int:
         state = read_state()
         if state is not None and state["pid"] == child.pid:
             print(summary(state))
+            print(f"\n{state['state_note']}")
             print(f"\nRunning in the background (pid {child.pid}); log: {log_file}")
             print("`python -m localcloud stop` stops it.")
             return 0

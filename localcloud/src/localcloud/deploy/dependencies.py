@@ -29,6 +29,11 @@ class DependencyInstallError(RuntimeError):
     """pip could not install a CodeUri's requirements.txt."""
 
 
+def dependency_cache(template_path: Path) -> Path:
+    """Where a template's functions' requirements are installed: beside the template."""
+    return template_path.resolve().parent / CACHE_DIR
+
+
 def has_requirements(requirements: Path) -> bool:
     if not requirements.is_file():
         return False

@@ -20,7 +20,7 @@ from typing import Any
 
 from localcloud.clients import local_client
 from localcloud.config import ACCOUNT_ID, DEFAULT_CONFIG_ENV
-from localcloud.deploy.dependencies import CACHE_DIR, install_dependencies
+from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.deploy.esm_specs import esm_spec
 from localcloud.deploy.package import PackagedCode, package_functions
 from localcloud.deploy.parameters import resolve_parameters
@@ -28,11 +28,14 @@ from localcloud.deploy.policy_attributes import resolve_policy_attributes
 from localcloud.deploy.ssm_parameters import resolve_for_moto
 from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
+from localcloud.functions.configuration import configured
+from localcloud.functions.logging_config import from_template
 from localcloud.moto_internals.cloudformation_events import CreatedResource, record_resource_events
 from localcloud.moto_internals.cloudformation_fixups import (
     ESM_TYPE,
     FUNCTION_TYPE,
     REST_API_TYPE,
+    MotoTemplate,
     prepare_for_moto,
 )
 from localcloud.moto_internals.cloudformation_outputs import hide_outputs
@@ -76,12 +79,6 @@ def moto_compatible_body(body: dict[str, Any], account_id: str) -> dict[str, Any
     return copy
 
 
-def _environment_strings(variables: dict[str, Any]) -> dict[str, str]:
-    """Lambda environment values are strings: CloudFormation makes a Ref to a Number parameter
-    "5", where moto keeps the number (which a worker's environment cannot hold)."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in variables.items()}
-
-
 def _with_dependencies(
     packaged: dict[str, PackagedCode], cache_root: Path
 ) -> dict[str, PackagedCode]:
@@ -99,23 +96,59 @@ def _with_dependencies(
 
 
 def _function_spec(
-    lambda_client: Any, logical_id: str, function_name: str, code: PackagedCode
+    lambda_client: Any,
+    logical_id: str,
+    function_name: str,
+    code: PackagedCode,
+    logging_config: Any = None,
 ) -> FunctionSpec:
     function = lambda_client.get_function(FunctionName=function_name)
-    config = function["Configuration"]
+    log_group, log_format = from_template(logging_config)
     reserved = (function.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
-    return FunctionSpec(
+    # Lambda's defaults where the configuration is silent; configured() reads the rest.
+    defaults = FunctionSpec(
         logical_id=logical_id,
         function_name=function_name,
-        handler=config["Handler"],
+        handler="",
         code_dir=code.code_dir,
         layer_dirs=code.layer_dirs,
         dependency_dirs=code.dependency_dirs,
-        runtime=config.get("Runtime", ""),
-        timeout_s=int(config.get("Timeout", 3)),
-        memory_mb=int(config.get("MemorySize", 128)),
-        environment=_environment_strings((config.get("Environment") or {}).get("Variables") or {}),
+        runtime="",
+        timeout_s=3,
+        memory_mb=128,
         reserved_concurrency=int(reserved) if reserved is not None else None,
+        log_group=log_group,
+        log_format=log_format,
+    )
+    return configured(defaults, function["Configuration"])
+
+
+def _report_as_declared(
+    stack_name: str,
+    region: str,
+    *,
+    moto_template: MotoTemplate,
+    outputs: dict[str, str],
+    resources: list[dict[str, Any]],
+    mappings: tuple[StackEventSourceMapping, ...],
+) -> None:
+    """What moto's CloudFormation drops: functions' declared settings, per-resource events."""
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
+    for logical_id, key in moto_template.function_outputs.items():
+        if key in outputs and logical_id in physical:
+            declare_configuration(
+                stack_name, region, physical[logical_id], json.loads(outputs[key])
+            )
+    record_resource_events(
+        stack_name,
+        region,
+        [
+            *(
+                CreatedResource(r["LogicalResourceId"], r["PhysicalResourceId"], r["ResourceType"])
+                for r in resources
+            ),
+            *(CreatedResource(m.logical_id, m.uuid, ESM_TYPE) for m in mappings),
+        ],
     )
 
 
@@ -137,7 +170,7 @@ def deploy_stack(
 
     s3 = _client("s3", endpoint_url, region)
     packaged = package_functions(template, template_path.parent, s3, artifact_bucket(stack_name))
-    packaged = _with_dependencies(packaged, template_path.parent / CACHE_DIR)
+    packaged = _with_dependencies(packaged, dependency_cache(template_path))
     # AWS::LanguageExtensions first, as CloudFormation runs it before the SAM transform.
     template = resolve_policy_attributes(template, parameters)
     moto_template = prepare_for_moto(translate(template, parameters, region))
@@ -189,34 +222,31 @@ def deploy_stack(
         if key in outputs
     )
     mappings = [esm_spec(m.logical_id, m.properties) for m in mapping_resources]
-    for logical_id, key in moto_template.function_outputs.items():
-        if key in outputs and logical_id in physical:
-            declare_configuration(
-                stack_name, region, physical[logical_id], json.loads(outputs[key])
-            )
+    _report_as_declared(
+        stack_name,
+        region,
+        moto_template=moto_template,
+        outputs=outputs,
+        resources=resources,
+        mappings=mapping_resources,
+    )
     lambda_client = _client("lambda", endpoint_url, region)
     functions = {}
     for logical_id, rtype in types.items():
         if rtype == FUNCTION_TYPE and logical_id in packaged:
             code = packaged[logical_id]
-            spec = _function_spec(lambda_client, logical_id, physical[logical_id], code)
+            logging_key = moto_template.logging_outputs.get(logical_id)
+            logging_config = json.loads(outputs[logging_key]) if logging_key in outputs else None
+            spec = _function_spec(
+                lambda_client, logical_id, physical[logical_id], code, logging_config
+            )
             functions[spec.function_name] = spec
-    record_resource_events(
-        stack_name,
-        region,
-        [
-            *(
-                CreatedResource(r["LogicalResourceId"], r["PhysicalResourceId"], r["ResourceType"])
-                for r in resources
-            ),
-            *(CreatedResource(m.logical_id, m.uuid, ESM_TYPE) for m in mapping_resources),
-        ],
-    )
 
     internal = [
         *moto_template.esm_outputs.values(),
         *moto_template.api_outputs.values(),
         *moto_template.function_outputs.values(),
+        *moto_template.logging_outputs.values(),
     ]
     if hide_outputs(stack_name, region, internal):
         outputs = {k: v for k, v in outputs.items() if k not in internal}

@@ -35,6 +35,11 @@ def kinesis_stream_name(stream_arn: str) -> str:
     return parse_arn(stream_arn).resource.split("/", 1)[1]
 
 
+def dynamodb_table_name(table_or_stream_arn: str) -> str:
+    # arn:aws:dynamodb:region:account:table/NAME[/stream/LABEL]
+    return parse_arn(table_or_stream_arn).resource.split("/", 2)[1]
+
+
 def sqs_queue_name(queue_arn: str) -> str:
     # arn:aws:sqs:region:account:NAME
     return parse_arn(queue_arn).resource

@@ -5,7 +5,8 @@ start and stop one mapping at runtime (the Lambda API in ``localcloud.esm.mappin
 stream mapping's checkpoints are kept under its key, so running it again (re-enabled, or
 updated) resumes after the last processed record, as Lambda does. Starting only creates
 threads (nothing talks to moto on the caller's thread); ``stop()`` sets every stop event, which
-every wait and backoff listens to, and joins. ``health()`` is every running polling loop's state.
+every wait and backoff listens to, closes every idle poller's wake-up
+(``localcloud.esm.wakeups``), and joins. ``health()`` is every running polling loop's state.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from localcloud.esm.streams.dynamodb import DynamoDbStreamSource
 from localcloud.esm.streams.kinesis import KinesisSource
 from localcloud.esm.streams.poller import StreamPoller
 from localcloud.esm.streams.source import StreamSource
+from localcloud.esm.wakeups import Subscriptions, WakeupBoard
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
 logger = logging.getLogger(__name__)
@@ -42,10 +44,17 @@ class Poller(Protocol):
 class _Running:
     """One mapping's poller with what stops it and what it reports."""
 
-    def __init__(self, poller: Poller, stop: threading.Event, health: HealthBoard) -> None:
+    def __init__(
+        self, poller: Poller, stop: threading.Event, health: HealthBoard, wakeups: Subscriptions
+    ) -> None:
         self.poller = poller
         self.stop = stop
         self.health = health
+        self.wakeups = wakeups
+
+    def signal_stop(self) -> None:
+        self.stop.set()
+        self.wakeups.close()  # ends its idle waits now
 
 
 class EventSourceMappingSupervisor:
@@ -56,11 +65,22 @@ class EventSourceMappingSupervisor:
         endpoint_url: str,
         region: str,
         settings: PollerSettings | None = None,
+        *,
+        wakeups: WakeupBoard | None = None,
+        resume_from: dict[str, dict[str, str]] | None = None,
     ) -> None:
+        """``wakeups``: the board the moto server rings on writes (``LocalCloudServer.wakeups``);
+        without it, or with ``settings.wake_on_writes`` off, idle pollers poll every
+        ``settings.idle_poll_interval_s``."""
         self._mappings = [m for m in mappings if m.enabled]
+        # Stream checkpoints by mapping and shard, from a saved cloud (localcloud.persistence).
+        self._resume_from = resume_from or {}
         self._invoker = invoker
         self._region = region
         self._settings = settings or PollerSettings()
+        if wakeups is None or not self._settings.wake_on_writes:
+            wakeups = WakeupBoard()  # nobody rings it: the pollers poll
+        self._board = wakeups
         self._clients = AwsClients(endpoint_url, region)
         self._lock = threading.Lock()
         self._stopped = False
@@ -68,6 +88,7 @@ class EventSourceMappingSupervisor:
         self._running: dict[str, _Running] = {}
         # Key -> shard id -> checkpoint, of stream mappings halted to be resumed.
         self._checkpoints: dict[str, dict[str, str]] = {}
+        self._logical_ids: dict[str, str] = {}  # key -> the mapping's logical id
         for mapping in self._mappings:
             # Fails fast on an invalid pattern, as CreateEventSourceMapping would.
             RecordFilter(mapping.filter_patterns)
@@ -85,9 +106,12 @@ class EventSourceMappingSupervisor:
         with self._lock:
             if self._stopped or key in self._running:
                 return
-            stop, health = threading.Event(), HealthBoard()
-            poller = self._poller_for(mapping, stop, health, self._checkpoints.get(key))
-            self._running[key] = _Running(poller, stop, health)
+            stop, health, wakeups = threading.Event(), HealthBoard(), Subscriptions(self._board)
+            # A halted mapping's own checkpoints, else a saved cloud's (by logical id).
+            resume = self._checkpoints.get(key) or self._resume_from.get(mapping.logical_id)
+            self._logical_ids[key] = mapping.logical_id
+            poller = self._poller_for(mapping, stop, health, wakeups, resume)
+            self._running[key] = _Running(poller, stop, health, wakeups)
             poller.start()
         logger.info("polling %s for %s (%s)", mapping.event_source_arn, mapping.function_name, key)
 
@@ -97,15 +121,30 @@ class EventSourceMappingSupervisor:
             running = self._running.pop(key, None)
         if running is None:
             return
-        running.stop.set()
+        running.signal_stop()
         running.poller.join(time.monotonic() + self._settings.join_timeout_s)
         if isinstance(running.poller, StreamPoller):
-            self._checkpoints[key] = running.poller.checkpoints()
+            with self._lock:
+                self._checkpoints[key] = running.poller.checkpoints()
         logger.info("stopped polling for %s", key)
 
     def forget(self, key: str) -> None:
         """Drops what a deleted mapping left (after ``halt``)."""
-        self._checkpoints.pop(key, None)
+        with self._lock:
+            self._checkpoints.pop(key, None)
+            self._logical_ids.pop(key, None)
+
+    def checkpoints(self) -> dict[str, dict[str, str]]:
+        """Each stream mapping's checkpoint per shard by logical id (for localcloud.persistence;
+        a mapping created at runtime has its UUID as logical id). SQS keeps its own position."""
+        with self._lock:
+            running = {k: r for k, r in self._running.items() if isinstance(r.poller, StreamPoller)}
+            found = {self._logical_ids[k]: dict(c) for k, c in self._checkpoints.items() if c}
+        for key, each in running.items():
+            assert isinstance(each.poller, StreamPoller)
+            if checkpoints := each.poller.checkpoints():
+                found[self._logical_ids[key]] = checkpoints
+        return found
 
     def health(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -118,7 +157,7 @@ class EventSourceMappingSupervisor:
             running = list(self._running.values())
             self._running.clear()
         for each in running:
-            each.stop.set()
+            each.signal_stop()
         deadline = time.monotonic() + self._settings.join_timeout_s
         for each in running:
             each.poller.join(deadline)
@@ -128,6 +167,7 @@ class EventSourceMappingSupervisor:
         mapping: EventSourceMappingSpec,
         stop: threading.Event,
         health: HealthBoard,
+        wakeups: Subscriptions,
         resume_from: dict[str, str] | None,
     ) -> Poller:
         if mapping.source == "sqs":
@@ -139,6 +179,7 @@ class EventSourceMappingSupervisor:
                 settings=self._settings,
                 stop=stop,
                 health=health,
+                wakeups=wakeups,
             )
         return StreamPoller(
             mapping,
@@ -148,6 +189,7 @@ class EventSourceMappingSupervisor:
             settings=self._settings,
             stop=stop,
             health=health,
+            wakeups=wakeups,
             resume_from=resume_from,
         )
 

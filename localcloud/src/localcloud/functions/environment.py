@@ -26,7 +26,8 @@ def worker_environment(spec: FunctionSpec, endpoint_url: str, region: str) -> di
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
             # Not set by Lambda (the context carries the deadline); SAM CLI's emulator sets it.
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout_s),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
+            # Each worker (execution environment) sets its own stream name over this one.
             "AWS_LAMBDA_LOG_STREAM_NAME": f"localcloud/[$LATEST]{spec.function_name}",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime or 'python3.13'}",
@@ -37,4 +38,6 @@ def worker_environment(spec: FunctionSpec, endpoint_url: str, region: str) -> di
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
     )
+    if spec.log_format == "JSON":
+        env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
     return env

@@ -3,20 +3,30 @@
 Implements ``localcloud.specs.Invoker`` (synchronous RequestResponse invokes) for the ESM
 pollers, the API front, the server's Invoke route and the CLI. Functions are found by physical
 name, ARN (qualifier ignored) or logical id. An event over Lambda's 6 MB synchronous limit raises
-``RequestTooLarge`` before any worker sees it (``localcloud.functions.limits``).
+``RequestTooLarge`` before any worker sees it (``localcloud.functions.limits``). With a
+``LogDelivery``, every worker's output also reaches the function's CloudWatch log group
+(``localcloud.functions.log_delivery``); the caller starts and stops it.
+
+One function may run under a debugger (``debug_function``): its pool holds a single worker, which
+listens for a debugpy client on ``debug_address``, so every invoke reaches the attached session.
+``update_configuration`` gives later invokes what an UpdateFunctionConfiguration set in moto
+(timeout, memory, environment, handler).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from localcloud.config import ACCOUNT_ID, DEFAULT_POOL_SIZE
+from localcloud.functions.configuration import configured
 from localcloud.functions.environment import worker_environment
 from localcloud.functions.limits import check_request_size, payload_size
+from localcloud.functions.log_delivery import LogDelivery
 from localcloud.functions.pool import WorkerPool
 from localcloud.functions.worker import WorkerResult
 from localcloud.specs import FunctionSpec, InvokeResult
@@ -36,6 +46,17 @@ class FunctionNotFound(LookupError):
     """No deployed function has that name, ARN or logical id."""
 
 
+def check_port_free(address: tuple[str, int]) -> None:
+    """Fail at start, not at every worker's init, when the debug port is taken."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a listener would
+        try:
+            probe.bind(address)
+        except OSError as error:
+            message = f"--debug-port {address[1]} on {address[0]}: {error.strerror}"
+            raise OSError(error.errno, f"{message}; choose another with --debug-port") from None
+
+
 class LocalInvoker:
     def __init__(
         self,
@@ -43,18 +64,40 @@ class LocalInvoker:
         endpoint_url: str,
         region: str,
         default_pool_size: int = DEFAULT_POOL_SIZE,
+        log_delivery: LogDelivery | None = None,
+        *,
+        debug_function: str | None = None,
+        debug_address: tuple[str, int] | None = None,
     ) -> None:
         self.region = region
+        self._endpoint_url = endpoint_url
         self._specs = dict(functions)
         self._by_logical_id = {spec.logical_id: spec for spec in functions.values()}
+        debugged = self._debugged(debug_function) if debug_address else None
+        if debug_address:
+            check_port_free(debug_address)
         self._pools = {
             name: WorkerPool(
                 spec,
                 worker_environment(spec, endpoint_url, region),
-                spec.reserved_concurrency or default_pool_size,
+                1 if name == debugged else spec.reserved_concurrency or default_pool_size,
+                log_delivery,
+                debug_address if name == debugged else None,
             )
             for name, spec in functions.items()
         }
+        if debugged:
+            self._pools[debugged].keep_listening()
+
+    def _debugged(self, name: str | None) -> str:
+        """The debugged function's physical name, or a clear error naming the functions."""
+        try:
+            return self.resolve(name or "").function_name
+        except FunctionNotFound:
+            known = sorted(spec.logical_id for spec in self._specs.values())
+            raise FunctionNotFound(
+                f"--debug-function: no function {name!r} (functions: {', '.join(known)})"
+            ) from None
 
     @property
     def functions(self) -> dict[str, FunctionSpec]:
@@ -70,9 +113,36 @@ class LocalInvoker:
             raise FunctionNotFound(name_or_arn)
         return spec
 
+    def update_configuration(self, name_or_arn: str, config: Mapping[str, Any]) -> FunctionSpec:
+        """Later invokes of the function run with ``config`` (a ``FunctionConfiguration``)."""
+        spec = configured(self.resolve(name_or_arn), config)
+        self._specs[spec.function_name] = spec
+        self._by_logical_id[spec.logical_id] = spec
+        self._pools[spec.function_name].reconfigure(
+            spec, worker_environment(spec, self._endpoint_url, self.region)
+        )
+        log.info(
+            "%s reconfigured: timeout %d s, %d MB", spec.logical_id, spec.timeout_s, spec.memory_mb
+        )
+        return spec
+
     def worker_pids(self, name_or_arn: str, busy_only: bool = False) -> set[int]:
         """Process ids of a function's workers: for tools and tests that kill one on purpose."""
         return self._pools[self.resolve(name_or_arn).function_name].worker_pids(busy_only)
+
+    def recycle(self, function_name: str, spec: FunctionSpec | None = None) -> None:
+        """Retire the function's workers (hot reload): the next invoke imports its code afresh,
+        with ``spec``'s dependency folders if given; an invoke in flight finishes first."""
+        name = self.resolve(function_name).function_name
+        if spec is not None:
+            self._specs[name] = spec
+            self._by_logical_id[spec.logical_id] = spec
+        self._pools[name].recycle(spec)
+
+    def prewarm_function(self, function_name: str) -> str | None:
+        """Start one worker of the function and wait for its init: the handler's import error,
+        if any (raises on a closed pool)."""
+        return self._pools[self.resolve(function_name).function_name].prewarm()
 
     def function_arn(self, spec: FunctionSpec) -> str:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{spec.function_name}"

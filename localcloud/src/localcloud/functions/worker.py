@@ -1,7 +1,8 @@
 """Drive one worker subprocess from the local cloud: spawn, invoke with a deadline, kill.
 
 The worker's stdout (stderr joined to it) is pumped line by line into the ``localcloud.function``
-logger, prefixed with the function name, and captured per invoke for ``LogType=Tail``.
+logger, prefixed with the function name, captured per invoke for ``LogType=Tail`` and, with a
+log delivery, queued for the worker's own CloudWatch log stream (``platform_log.FunctionLog``).
 Failures map to what Lambda reports:
 - handler raised -> ``Unhandled`` with the runtime's error document;
 - deadline passed -> ``Timeout`` (``Sandbox.Timedout``), worker killed;
@@ -11,6 +12,10 @@ Failures map to what Lambda reports:
 Memory is watched from outside (``/proc/<pid>/statm`` every few ms while an invoke runs, plus the
 worker's own peak RSS after it), because ``RLIMIT_AS`` counts virtual memory and breaks Python
 threads long before the resident set reaches the limit.
+
+A worker started with a debug address listens for a debugger (``worker_main``) and reports
+whether one is attached; while one is, the invoke's deadline stands still, so sitting at a
+breakpoint does not time the invoke out.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from localcloud.functions.limits import (
     payload_size,
     response_too_large,
 )
+from localcloud.functions.log_delivery import LogDelivery
+from localcloud.functions.platform_log import FunctionLog, log_stream_name, report_line
 from localcloud.specs import FunctionSpec
 
 WORKER_PROGRAM = Path(worker_main.__file__).resolve()
@@ -44,6 +51,9 @@ INIT_TIMEOUT_S = 10.0
 # After a response, how long to wait for the worker's REPORT line to reach the log pump.
 LOG_DRAIN_S = 2.0
 MEMORY_POLL_S = 0.05
+# What debugpy adds to a worker's resident memory (23 MB measured with the probe handler), allowed
+# on top of MemorySize so that debugging a function does not make it run out of memory.
+DEBUGGER_MEMORY_MB = 32
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 function_log = logging.getLogger("localcloud.function")
@@ -64,18 +74,28 @@ class WorkerDied(Exception):
 
 
 class _FrameReader:
-    """Length-prefixed frames from a raw fd, with a deadline (select, no extra thread)."""
+    """Length-prefixed frames from a raw fd, with a deadline (select, no extra thread).
+
+    A debugger-status frame (``worker_main.DEBUGGER_ATTACHED``) is consumed here, whenever it
+    comes; time spent with a debugger attached does not count against the deadline.
+    """
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self._buffer = b""
+        self.debugger_attached = False
 
     def read(self, deadline: float, on_wait: Any = None) -> dict[str, Any]:
+        last = time.monotonic()
         while True:
             frame = self._take()
             if frame is not None:
                 return frame
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            if self.debugger_attached:
+                deadline += now - last
+            last = now
+            remaining = deadline - now
             if remaining <= 0:
                 raise TimeoutError
             ready, _, _ = select.select([self.fd], [], [], min(remaining, MEMORY_POLL_S))
@@ -88,11 +108,16 @@ class _FrameReader:
                 on_wait()
 
     def _take(self) -> dict[str, Any] | None:
-        stream = io.BytesIO(self._buffer)
-        frame = worker_main.read_frame(stream)
-        if frame is not None:
+        while True:
+            stream = io.BytesIO(self._buffer)
+            frame = worker_main.read_frame(stream)
+            if frame is None:
+                return None
             self._buffer = self._buffer[stream.tell() :]
-        return frame
+            if worker_main.DEBUGGER_ATTACHED not in frame:
+                return frame
+            self.debugger_attached = bool(frame[worker_main.DEBUGGER_ATTACHED])
+            function_log.info("debugger %s", "attached" if self.debugger_attached else "detached")
 
 
 class MemoryExceeded(Exception):
@@ -110,21 +135,43 @@ def resident_mb(pid: int) -> float | None:
 
 
 class Worker:
-    """One long-lived subprocess running one function's handler."""
+    """One long-lived subprocess running one function's handler: one execution environment,
+    with its own CloudWatch log stream when ``log_delivery`` is given."""
 
-    def __init__(self, spec: FunctionSpec, env: dict[str, str], index: int) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        env: dict[str, str],
+        index: int,
+        log_delivery: LogDelivery | None = None,
+        debug_address: tuple[str, int] | None = None,
+    ) -> None:
         self.spec = spec
         self.name = f"{spec.function_name}#{index}"
+        self._memory_limit_mb = spec.memory_mb + (DEBUGGER_MEMORY_MB if debug_address else 0)
+        self.log_stream = log_stream_name()
+        env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream}
+        self._cloud_log: FunctionLog | None = None
+        if log_delivery is not None:
+            group, stream, submit = spec.log_group_name, self.log_stream, log_delivery.submit
+            self._cloud_log = FunctionLog(
+                lambda when, message: submit(group, stream, when, message), spec.log_format
+            )
+        self._spawned = time.monotonic()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        # Under a debugger: frozen stdlib modules would hide breakpoints in them, pydevd says.
+        debug_options = ["-X", "frozen_modules=off"] if debug_address else []
         command = [
-            sys.executable, "-I", "-u", str(WORKER_PROGRAM),
+            sys.executable, "-I", "-u", *debug_options, str(WORKER_PROGRAM),
             str(request_read), str(response_write), spec.handler, str(spec.code_dir),
-            os.pathsep.join(str(d) for d in (*spec.dependency_dirs, *spec.layer_dirs)),
+            os.pathsep.join(str(d) for d in spec.dependency_dirs),
+            os.pathsep.join(str(d) for d in spec.layer_dirs),
+            f"{debug_address[0]}:{debug_address[1]}" if debug_address else "",
         ]  # fmt: skip
         self._process = subprocess.Popen(  # noqa: S603 - our own program, no shell
             command,
-            env=env,
+            env={**env, "PYDEVD_DISABLE_FILE_VALIDATION": "1"} if debug_address else env,
             cwd=spec.code_dir,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -138,9 +185,13 @@ class Worker:
         self._requests: BinaryIO = os.fdopen(request_write, "wb", buffering=0)
         self._responses = _FrameReader(response_read)
         self._ready = False
+        # The handler's import error (Runtime.ImportModuleError...), once ready.
+        self.init_error: str | None = None
         self._closed = False
         self._capture: list[str] | None = None
         self._capture_id = ""
+        self._reported = False  # the worker printed this invoke's REPORT line
+        self._rss_seen = 0.0  # the highest resident memory sampled during this invoke, MB
         self._captured = threading.Event()
         self._lock = threading.Lock()
         self._pump = threading.Thread(target=self._pump_output, name=self.name, daemon=True)
@@ -149,6 +200,11 @@ class Worker:
     @property
     def pid(self) -> int:
         return self._process.pid
+
+    @property
+    def ready(self) -> bool:
+        """Its init finished (the handler imported, or failed to)."""
+        return self._ready
 
     @property
     def alive(self) -> bool:
@@ -160,10 +216,13 @@ class Worker:
         for raw in iter(self._process.stdout.readline, b""):
             line = raw.decode("utf-8", errors="replace").rstrip("\n")
             function_log.info("[%s] %s", prefix, line)
+            if self._cloud_log is not None:
+                self._cloud_log.write(line)
             with self._lock:
                 if self._capture is not None:
                     self._capture.append(line)
                     if line.startswith(f"REPORT RequestId: {self._capture_id}"):
+                        self._reported = True
                         self._captured.set()
         self._captured.set()
 
@@ -171,16 +230,23 @@ class Worker:
         if self._ready:
             return
         try:
-            self._responses.read(time.monotonic() + INIT_TIMEOUT_S)
+            ready = self._responses.read(time.monotonic() + INIT_TIMEOUT_S)
         except TimeoutError:
             self.kill()
             raise WorkerDied("init timed out") from None
         self._ready = True
+        if self._cloud_log is not None:
+            # From spawn to ready: the interpreter's start and the handler's import, as Lambda's
+            # Init Duration covers the runtime's start and the module's init.
+            self._cloud_log.cold_start((time.monotonic() - self._spawned) * 1000)
+        self.init_error = ready.get("init_error")
 
     def invoke(self, request_id: str, event: Any, arn: str) -> WorkerResult:
         timeout_s = float(self.spec.timeout_s)
         with self._lock:
             self._capture, self._capture_id = [], request_id
+            self._reported = False
+            self._rss_seen = 0.0
             self._captured.clear()
         started = time.monotonic()
         try:
@@ -204,7 +270,7 @@ class Worker:
             message = f"RequestId: {request_id} Error: Runtime exited with error: {status}"
             return self._failed("crash", "Runtime.ExitError", message, started)
         self._captured.wait(LOG_DRAIN_S)
-        if response["peak_rss_mb"] > self.spec.memory_mb:
+        if response["peak_rss_mb"] > self._memory_limit_mb:
             self.kill()
             return self._out_of_memory(request_id, response["peak_rss_mb"], started)
         payload = json.loads(response["payload"])
@@ -221,7 +287,9 @@ class Worker:
 
     def _check_memory(self) -> None:
         rss = resident_mb(self.pid)
-        if rss is not None and rss > self.spec.memory_mb:
+        if rss is not None:
+            self._rss_seen = max(self._rss_seen, rss)
+        if rss is not None and rss > self._memory_limit_mb:
             raise MemoryExceeded(rss)
 
     def _out_of_memory(self, request_id: str, rss_mb: float, started: float) -> WorkerResult:
@@ -235,12 +303,42 @@ class Worker:
         self, outcome: Outcome, error_type: str, message: str, started: float
     ) -> WorkerResult:
         self._captured.wait(LOG_DRAIN_S if outcome == "crash" else 0.2)
+        duration_ms = (time.monotonic() - started) * 1000
         function_log.error("[%s] %s", self.spec.function_name, message)
         with self._lock:
+            request_id, reported = self._capture_id, self._reported
             if self._capture is not None:
                 self._capture.append(message)
+        self._cloud_log_failure(
+            request_id, reported, outcome, error_type, message=message, duration_ms=duration_ms
+        )
         payload = {"errorType": error_type, "errorMessage": message}
-        return WorkerResult(outcome, payload, (time.monotonic() - started) * 1000, self._take_log())
+        return WorkerResult(outcome, payload, duration_ms, self._take_log())
+
+    def _cloud_log_failure(
+        self,
+        request_id: str,
+        reported: bool,
+        outcome: Outcome,
+        error_type: str,
+        *,
+        message: str,
+        duration_ms: float,
+    ) -> None:
+        if self._cloud_log is None:
+            return
+        self._cloud_log.write(message)
+        if not reported:
+            # The worker is gone or killed: Lambda's platform writes END and REPORT for it.
+            self._cloud_log.write(f"END RequestId: {request_id}")
+            status = "timeout" if outcome == "timeout" else "error"
+            used = min(int(self._rss_seen), self.spec.memory_mb)
+            self._cloud_log.write(
+                report_line(
+                    request_id, duration_ms, self.spec.memory_mb, used, status=status,
+                    error_type=None if outcome == "timeout" else error_type,
+                )
+            )  # fmt: skip
 
     def _take_log(self) -> str:
         with self._lock:
@@ -277,6 +375,8 @@ class Worker:
         except subprocess.TimeoutExpired:
             self._process.kill()
         self._close()
+        # Its last lines reach the log delivery before the cloud flushes it.
+        self._pump.join(timeout=LOG_DRAIN_S)
 
     def _close_requests(self) -> None:
         with contextlib.suppress(OSError):

@@ -58,6 +58,8 @@ class MotoTemplate:
     api_outputs: dict[str, str] = field(default_factory=dict)  # RestApi logical id -> output key
     # Function logical id -> output key of its DECLARED_FUNCTION_PROPERTIES
     function_outputs: dict[str, str] = field(default_factory=dict)
+    # Function logical id -> output key of its LoggingConfig (moto's Lambda keeps none).
+    logging_outputs: dict[str, str] = field(default_factory=dict)
     dropped: list[DroppedResource] = field(default_factory=list)
     stripped_layers: list[str] = field(default_factory=list)  # function logical ids
 
@@ -124,6 +126,10 @@ def prepare_for_moto(translated: dict[str, Any]) -> MotoTemplate:
         rtype = resource.get("Type", "")
         props: dict[str, Any] = resource.setdefault("Properties", {})
         condition = resource.get("Condition")
+        if rtype == FUNCTION_TYPE and "LoggingConfig" in props:
+            key = internal_output_key("Logging", logical_id)
+            _add_internal_output(outputs, key, props["LoggingConfig"], condition)
+            result.logging_outputs[logical_id] = key
         if rtype == ESM_TYPE:
             key = internal_output_key("Esm", logical_id)
             _add_internal_output(outputs, key, props, condition)

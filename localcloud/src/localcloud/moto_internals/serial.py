@@ -25,9 +25,10 @@ The one request that waits, a long-polling ``ReceiveMessage``, releases its lock
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from moto.sqs.models import Queue
 
@@ -38,6 +39,11 @@ _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 _holder = threading.local()
+# Requests that may have changed moto's state, for a saver that skips unchanged snapshots.
+# ReceiveMessage counts as a read: an idle SQS poller repeats it, and what it changes (receive
+# count, visibility) matters little next to the DeleteMessage that follows a processed message.
+_changes = 0
+_READ_PREFIXES = ("Get", "List", "Describe", "Scan", "Query", "BatchGet", "Receive")
 
 
 def signing_service(environ: Environ) -> str | None:
@@ -67,6 +73,9 @@ class SerializedMoto:
         lock = _lock_for(signing_service(environ) or "")
         with lock:
             _holder.lock = lock
+            if _may_change(environ):
+                global _changes  # noqa: PLW0603 - one counter per process, as moto's state is
+                _changes += 1
             try:
                 result = self.app(environ, start_response)
                 try:
@@ -78,6 +87,33 @@ class SerializedMoto:
                         close()
             finally:
                 _holder.lock = None
+
+
+def _may_change(environ: Environ) -> bool:
+    """False for the reads a poller repeats (GET, and JSON-protocol Get*/List*/Describe*...)."""
+    if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        return False
+    operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+    return not operation.startswith(_READ_PREFIXES)
+
+
+def changes() -> int:
+    """How many requests so far may have changed moto's state (a generation number)."""
+    return _changes
+
+
+@contextlib.contextmanager
+def all_services_paused() -> Iterator[None]:
+    """Holds every service's lock: no request changes moto meanwhile (for a snapshot).
+
+    A long poll waiting for messages holds no lock and takes it back only after this ends. The
+    guard of the lock table is held too, so a request for a service not seen before waits as
+    well (no request thread takes the guard while holding a service's lock: no deadlock).
+    """
+    with _locks_guard, contextlib.ExitStack() as held:
+        for name in sorted(_locks):
+            held.enter_context(_locks[name])
+        yield
 
 
 _original_wait_for_messages = Queue.wait_for_messages

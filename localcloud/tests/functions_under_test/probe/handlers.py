@@ -1,5 +1,5 @@
-"""Handlers that do what the event asks: echo, raise, sleep, crash, allocate, print, call AWS,
-answer N bytes (directly, or as an API Gateway proxy response)."""
+"""Handlers that do what the event asks: echo, raise, sleep, crash, allocate, print, emit metrics,
+call AWS, answer N bytes (directly, or as an API Gateway proxy response)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> Any:
     if action == "print":
         print(event["text"])
         print(event["text"] + " (stderr)", file=sys.stderr)
-        return {"printed": True}
+        return {"printed": True, "request_id": context.aws_request_id}
+    if action == "metrics":  # Powertools Metrics, as the stack's handlers emit them
+        return _emit_metrics(event, context)
     if action == "not-json":
         return {"value": object()}
     if action == "respond":  # a JSON string of exactly event["bytes"] bytes
@@ -54,6 +56,21 @@ def lambda_handler(event: dict[str, Any], context: Any) -> Any:
 
         return boto3.client("sqs").list_queues().get("QueueUrls", [])
     raise NotImplementedError(action)
+
+
+def _emit_metrics(event: dict[str, Any], context: Any) -> Any:
+    from aws_lambda_powertools import Metrics  # noqa: PLC0415 - only here, as list-queues
+    from aws_lambda_powertools.metrics import MetricUnit  # noqa: PLC0415
+
+    metrics = Metrics(namespace=event["namespace"], service="probe")
+
+    @metrics.log_metrics
+    def emit(_: Any, __: Any) -> None:
+        for name, value in event["metrics"].items():
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+    emit(event, context)
+    return {"emitted": True, "request_id": context.aws_request_id}
 
 
 def proxy_handler(event: dict[str, Any], context: Any) -> Any:

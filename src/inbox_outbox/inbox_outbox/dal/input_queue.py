@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inbox_outbox.dal.sqs_client import sqs_client
+from inbox_outbox.dal.clients import sqs_client
 
 
 def queue_url_from_arn(queue_arn: str) -> str:

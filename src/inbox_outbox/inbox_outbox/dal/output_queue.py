@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from inbox_outbox.dal.sqs_client import sqs_client
+from inbox_outbox.dal.clients import sqs_client
 from inbox_outbox.logic.sqs_body import outbox_body
 from inbox_outbox.models import OutboxMessage, ReceiptFailure
 

@@ -1,6 +1,6 @@
 """CheckOutputQueueFunction: the outbox routes. Reading leases; only an acknowledgement deletes.
 
-Contract (every status a caller can get is listed in the README's outbox table):
+Contract (every status a caller can get is listed in src/README.md's outbox table):
 - GET /outbox?max=N&lease=S leases up to N (1..10, default 10) messages for S seconds (1..43,200,
   SQS's visibility maximum; default 60). 200 `{"messages": [...], "count": n, "more": bool}`;
   each message has `messageId` (the one POST /inbox answered), `id`, `message`, `type`,

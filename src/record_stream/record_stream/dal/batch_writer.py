@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lambda_observability.powertools import logger
-from record_stream.dal.clients import DynamoDBBatchWriteClient
+from record_stream.dal.clients import DynamoDBBatchWriteClient, dynamodb_client
 from record_stream.dal.item_attributes import AttributeMap, key_of
 from record_stream.logic.pending_writes import ItemKey
 from record_stream.settings import WriteSettings
@@ -144,3 +144,8 @@ class BatchWriter:
             self._settings.backoff_cap_ms, self._settings.backoff_base_ms << (attempt - 1)
         )
         return self._jitter() * ceiling_ms / 1000
+
+
+def table_writer(table_name: str, settings: WriteSettings) -> BatchWriter:
+    """A writer of ``table_name`` through the container's client, its pool sized for its threads."""
+    return BatchWriter(dynamodb_client(settings.concurrency), table_name, settings)

@@ -18,8 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
-from record_stream.dal.batch_writer import BatchWriter
-from record_stream.dal.clients import dynamodb_client
+from record_stream.dal.batch_writer import BatchWriter, table_writer
 from record_stream.dal.item_attributes import listener_item_attributes
 from record_stream.logic.listener_items import listener_batch
 from record_stream.logic.pending_writes import collapse_by_key, failed_sequence_numbers
@@ -32,8 +31,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 @cache
 def listener_table_writer() -> BatchWriter:
     settings = listener_settings()
-    client = dynamodb_client(settings.write.concurrency)
-    return BatchWriter(client, settings.listener_table_name, settings.write)
+    return table_writer(settings.listener_table_name, settings.write)
 
 
 def _sequence_number(record: DynamoDBRecord) -> str | None:

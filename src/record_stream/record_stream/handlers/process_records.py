@@ -18,8 +18,8 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import Ki
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
-from record_stream.dal.batch_writer import BatchWriter
-from record_stream.dal.clients import dynamodb_client, sqs_client
+from record_stream.dal.batch_writer import BatchWriter, table_writer
+from record_stream.dal.clients import sqs_client
 from record_stream.dal.item_attributes import processed_item_attributes
 from record_stream.dal.rejected_queue import RejectedRecordsQueue
 from record_stream.logic.kinesis_records import ClassifiedBatch, classify_records
@@ -34,8 +34,7 @@ processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
 @cache
 def processed_table_writer() -> BatchWriter:
     settings = processor_settings()
-    client = dynamodb_client(settings.write.concurrency)
-    return BatchWriter(client, settings.processed_table_name, settings.write)
+    return table_writer(settings.processed_table_name, settings.write)
 
 
 @cache

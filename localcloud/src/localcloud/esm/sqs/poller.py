@@ -10,6 +10,15 @@ RedrivePolicy. The number of poller threads, at most ScalingConfig.MaximumConcur
 concurrent invokes. Filters are evaluated message by message and only when the mapping has
 some; a poller that keeps failing backs off up to a cap and shows it (``localcloud.esm.health``).
 
+An idle poller does not long-poll moto: it sleeps until the moto server sees a message sent to
+its queue or a visibility change, now or when it falls due (``localcloud.esm.wakeups``). Only
+the first poller of a mapping waits for the queue; it wakes the others when a receive comes back
+full, so one message costs one receive, not one per poller (five receives fighting for the GIL
+added ~100 ms to POST /inbox -> GET /outbox in bench/latency.py). After a
+batch failed it rings itself for when the messages' visibility timeout ends; what nothing
+announces (another consumer's lease running out, a move into this queue as a dead-letter queue)
+waits for the safety poll.
+
 Cost note, measured on moto 5.2.5: ReceiveMessage scans the whole queue, so it slows down
 linearly with queue depth (32 ms at 100 queued, 412 ms at 1,000, 1.45 s at 3,000); a deep
 backlog drains at moto's pace, not the function's.
@@ -35,6 +44,13 @@ from localcloud.esm.results import Failed, PartiallyFailed, Succeeded, classify
 from localcloud.esm.sender import invoke_batch
 from localcloud.esm.settings import PollerSettings
 from localcloud.esm.sqs.records import sqs_event_record, sqs_filter_view
+from localcloud.esm.wakeups import (
+    VISIBLE_MARGIN_S,
+    Subscriptions,
+    Wakeup,
+    WatchKey,
+    records_key,
+)
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
 logger = logging.getLogger(__name__)
@@ -53,21 +69,24 @@ class SqsPoller:
         settings: PollerSettings,
         stop: threading.Event,
         health: HealthBoard,
+        wakeups: Subscriptions,
     ) -> None:
         self._spec = spec
+        self._wakeups = wakeups
         self._clients = clients
         self._region = region
         self._invoker = invoker
         self._settings = settings
         self._stop = stop
         self._filter = RecordFilter(spec.filter_patterns)
+        self._backlog: WatchKey = ("sqs-backlog", spec.logical_id)
         self._queue_url: str | None = None
         self._url_lock = threading.Lock()
         self.concurrency = self._concurrency(spec, settings)
         self._threads = [
             threading.Thread(
                 target=self._run,
-                args=(health.register(spec.logical_id, f"poller {i}", spec.event_source_arn),),
+                args=(health.register(spec.logical_id, f"poller {i}", spec.event_source_arn), i),
                 name=f"esm-{spec.logical_id}-{i}",
                 daemon=True,
             )
@@ -87,7 +106,11 @@ class SqsPoller:
         for thread in self._threads:
             thread.join(max(deadline - time.monotonic(), 0))
 
-    def _run(self, health: PollerHealth) -> None:
+    def _run(self, health: PollerHealth, index: int) -> None:
+        # Poller 0 waits for the queue; the others for poller 0 to find more than one receive
+        # holds: one message wakes one poller, a backlog all of them.
+        watched = records_key(self._spec) if index == 0 else self._backlog
+        wakeup = self._wakeups.subscribe(watched)
         sqs = self._clients.client("sqs")
         backoff = Backoff(
             self._settings.retry_backoff_initial_s, self._settings.retry_backoff_max_s, self._stop
@@ -95,7 +118,7 @@ class SqsPoller:
         errors = FailingLoop(health, self._settings, self._stop)
         while not self._stop.is_set():
             try:
-                invoked_ok = self._poll_once(sqs, errors)
+                invoked_ok = self._poll_once(sqs, errors, wakeup)
             except Exception as error:
                 errors.failed(error)
                 continue
@@ -117,49 +140,61 @@ class SqsPoller:
                 )
             return self._queue_url
 
-    def _poll_once(self, sqs: Any, errors: FailingLoop) -> bool:
+    def _poll_once(self, sqs: Any, errors: FailingLoop, wakeup: Wakeup) -> bool:
         """One receive-invoke-delete cycle; False when an invoke failed."""
         url = self._url(sqs)
         ok = True
-        for records in self._receive(sqs, url, errors):
-            ok = self._process(sqs, url, records) and ok
+        for records in self._receive(sqs, url, errors, wakeup):
+            ok = self._process(sqs, url, records, wakeup) and ok
         return ok
 
-    def _receive(self, sqs: Any, url: str, errors: FailingLoop) -> list[list[dict[str, Any]]]:
+    @staticmethod
+    def _ring_when_visible_again(sqs: Any, url: str, wakeup: Wakeup) -> None:
+        """Messages left undeleted reappear after the queue's visibility timeout: look then."""
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+        wakeup.ring(float(attributes["Attributes"]["VisibilityTimeout"]) + VISIBLE_MARGIN_S)
+
+    def _receive(
+        self, sqs: Any, url: str, errors: FailingLoop, wakeup: Wakeup
+    ) -> list[list[dict[str, Any]]]:
         spec = self._spec
         batch: BatchBuilder[dict[str, Any]] = BatchBuilder(
             spec.batch_size, spec.maximum_batching_window_s
         )
         while not self._stop.is_set():
+            wakeup.arm()  # a send from here on ends the idle wait below
+            wanted = min(_MAX_MESSAGES_PER_RECEIVE, max(batch.room, 1))
             response = sqs.receive_message(
                 QueueUrl=url,
-                MaxNumberOfMessages=min(_MAX_MESSAGES_PER_RECEIVE, max(batch.room, 1)),
-                # Long-poll only while empty; then top up without waiting.
+                MaxNumberOfMessages=wanted,
+                # Long-poll (if set) only while empty; then top up without waiting.
                 WaitTimeSeconds=0 if batch else self._settings.sqs_wait_time_s,
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )
             errors.succeeded()  # the queue answers: an idle queue is a healthy one
             messages = response.get("Messages", [])
+            if len(messages) == wanted:
+                self._wakeups.ring(self._backlog)  # likely more: the other pollers help
             for message in messages:
                 record = sqs_event_record(message, spec.event_source_arn, self._region)
                 batch.add(record, json_size(record))
             if batch.ready():
                 return batch.take()
             if not messages:
-                self._idle(batch.time_left() if batch else None)
+                self._idle(wakeup, batch.time_left() if batch else None)
         # Stopping: received but unprocessed messages reappear after their visibility timeout.
         return []
 
-    def _idle(self, window_left: float | None) -> None:
+    def _idle(self, wakeup: Wakeup, window_left: float | None) -> None:
         """Waits between empty receives: within a batching window, or when not long-polling."""
         interval = self._settings.idle_poll_interval_s
         if window_left is not None:
-            self._stop.wait(min(interval, window_left))
+            wakeup.wait(min(interval, window_left))
         elif self._settings.sqs_wait_time_s == 0:
-            self._stop.wait(interval)
+            wakeup.wait(interval)
 
-    def _process(self, sqs: Any, url: str, records: list[dict[str, Any]]) -> bool:
+    def _process(self, sqs: Any, url: str, records: list[dict[str, Any]], wakeup: Wakeup) -> bool:
         spec = self._spec
         matched = [
             r
@@ -181,6 +216,7 @@ class SqsPoller:
         if isinstance(outcome, Succeeded):
             self._delete(sqs, url, matched)
             return True
+        self._ring_when_visible_again(sqs, url, wakeup)
         if isinstance(outcome, PartiallyFailed):
             self._delete(sqs, url, [r for r in matched if r["messageId"] not in outcome.failed_ids])
             return True

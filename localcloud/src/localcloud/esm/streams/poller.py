@@ -6,7 +6,9 @@ its parent is drained, as Lambda does. Each worker reads its shard from the mapp
 StartingPosition (shards found later start at TRIM_HORIZON), filters, batches and delivers one
 batch at a time, and checkpoints after each batch. The checkpoint is what an expired
 iterator, or an unexpected error, resumes from (at-least-once, like Lambda); a loop that keeps
-failing backs off up to a cap and shows it (``localcloud.esm.health``). Filters are evaluated
+failing backs off up to a cap and shows it (``localcloud.esm.health``). An idle worker sleeps
+until the moto server sees a write to its stream or table (``localcloud.esm.wakeups``); the
+discovery thread until a reshard, or a worker finishing. Filters are evaluated
 record by record and only when the mapping has some: no record's content can fail a read.
 ParallelizationFactor > 1 is not modelled: each shard is processed by one worker.
 """
@@ -32,6 +34,7 @@ from localcloud.esm.streams.source import (
     StreamRecord,
     StreamSource,
 )
+from localcloud.esm.wakeups import Subscriptions, Wakeup, records_key, shards_key
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
 logger = logging.getLogger(__name__)
@@ -50,10 +53,14 @@ class ShardWorker:
         settings: PollerSettings,
         stop: threading.Event,
         health: HealthBoard,
+        wakeup: Wakeup,
+        on_finished: Callable[[], None],
         checkpoint: str | None = None,
     ) -> None:
         self._spec = spec
         self._source = source
+        self._wakeup = wakeup
+        self._on_finished = on_finished
         self._errors = FailingLoop(
             health.register(spec.logical_id, shard.shard_id, spec.event_source_arn),
             settings,
@@ -73,8 +80,8 @@ class ShardWorker:
             settings=settings,
             stop=stop,
         )
-        # The last sequence number whose record is processed, filtered out or discarded; given
-        # when a paused or updated mapping resumes (Lambda resumes from its checkpoint).
+        # The last sequence number whose record is processed, filtered out or discarded (a saved
+        # cloud's, restored: localcloud.persistence).
         self.checkpoint: str | None = checkpoint
         self.finished = threading.Event()
         self.thread = threading.Thread(
@@ -83,12 +90,14 @@ class ShardWorker:
 
     def mark_closed(self) -> None:
         self._closed = True
+        self._wakeup.ring()  # an idle worker finds its shard drained and finishes
 
     def _run(self) -> None:
         try:
             self._poll()
         finally:
             self.finished.set()
+            self._on_finished()
 
     def _iterator(self) -> str:
         if self.checkpoint is None:
@@ -125,6 +134,7 @@ class ShardWorker:
                     batch.clear()
                     last_read = self.checkpoint
                 limit = min(max(batch.room, 1), self._source.max_records_per_read)
+                self._wakeup.arm()  # a write from here on ends the idle wait below
                 page = self._source.read(self.shard_id, iterator, limit)
                 self._errors.succeeded()
                 iterator = page.next_iterator
@@ -142,7 +152,7 @@ class ShardWorker:
                     wait = settings.idle_poll_interval_s
                     if batch:
                         wait = min(wait, batch.time_left())
-                    self._stop.wait(wait)
+                    self._wakeup.wait(wait)
             except IteratorExpiredError:
                 logger.info("%s: iterator of %s expired", spec.logical_id, self.shard_id)
                 iterator = None
@@ -164,12 +174,14 @@ class StreamPoller:
         settings: PollerSettings,
         stop: threading.Event,
         health: HealthBoard,
+        wakeups: Subscriptions,
         resume_from: dict[str, str] | None = None,
     ) -> None:
         self._spec = spec
-        self._make_source = make_source
-        # Shard id -> checkpoint of this mapping's previous poller (paused, then re-enabled).
         self._resume_from = dict(resume_from or {})
+        self._make_source = make_source
+        self._wakeups = wakeups
+        self._discovery = wakeups.subscribe(shards_key(spec))
         self._health = health
         self._errors = FailingLoop(
             health.register(spec.logical_id, "shards", spec.event_source_arn), settings, stop
@@ -203,7 +215,7 @@ class StreamPoller:
         source: StreamSource | None = None
         initial_shards: set[str] | None = None
         while not self._stop.is_set():
-            waiting_for_parent = False
+            self._discovery.arm()
             try:
                 if source is None:
                     source = self._make_source()
@@ -220,8 +232,7 @@ class StreamPoller:
                         continue
                     parent = shard.parent_shard_id
                     if parent in listed and not self._drained(parent):
-                        waiting_for_parent = True
-                        continue
+                        continue  # the parent's worker rings discovery when it finishes
                     start_at: IteratorType = "TRIM_HORIZON"
                     if shard.shard_id in initial_shards:
                         start_at = self._starting_position()
@@ -235,6 +246,8 @@ class StreamPoller:
                         settings=self._settings,
                         stop=self._stop,
                         health=self._health,
+                        wakeup=self._wakeups.subscribe(records_key(self._spec)),
+                        on_finished=self._discovery.ring,
                         checkpoint=self._resume_from.get(shard.shard_id),
                     )
                     self.workers[shard.shard_id] = worker
@@ -243,15 +256,14 @@ class StreamPoller:
                 self._errors.failed(error)
                 continue
             self._errors.succeeded()
-            interval = self._settings.shard_discovery_interval_s
-            if waiting_for_parent:
-                interval = min(interval, self._settings.idle_poll_interval_s)
-            self._stop.wait(interval)
+            self._discovery.wait(self._settings.shard_discovery_interval_s)
 
     def checkpoints(self) -> dict[str, str]:
-        """Shard id -> last checkpoint, for a poller that resumes this one (after join)."""
+        """Each shard's checkpoint (restored ones too, until their worker starts)."""
         found = dict(self._resume_from)
-        found.update({k: w.checkpoint for k, w in self.workers.items() if w.checkpoint})
+        for shard_id, worker in list(self.workers.items()):
+            if worker.checkpoint is not None:
+                found[shard_id] = worker.checkpoint
         return found
 
     def _drained(self, shard_id: str | None) -> bool:
