@@ -154,13 +154,17 @@ class EventSourceMappingSupervisor:
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
-            running = list(self._running.values())
+            running = dict(self._running)
             self._running.clear()
-        for each in running:
+        for each in running.values():
             each.signal_stop()
         deadline = time.monotonic() + self._settings.join_timeout_s
-        for each in running:
+        for key, each in running.items():
             each.poller.join(deadline)
+            if isinstance(each.poller, StreamPoller):
+                # What checkpoints() reports after the stop: a saved cloud's last position.
+                with self._lock:
+                    self._checkpoints[key] = each.poller.checkpoints()
 
     def _poller_for(
         self,
