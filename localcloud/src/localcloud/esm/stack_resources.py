@@ -16,7 +16,14 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from localcloud.esm.mappings import EventSourceMappings, Mapping
-from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
+from localcloud.wsgi import (
+    Environ,
+    StartResponse,
+    WsgiApp,
+    captured_response,
+    read_body,
+    with_body,
+)
 
 ESM_TYPE = "AWS::Lambda::EventSourceMapping"
 _LISTS = {
@@ -63,19 +70,11 @@ class StackMappingResources:
         action = params.get("Action", "")
         if action not in _LISTS or not self._is_stack(params.get("StackName"), mappings):
             return self.app(environ, start_response)
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured.update(status=status, headers=headers)
-            return lambda _data: None
-
-        body = b"".join(self.app(environ, capture))
-        if not captured["status"].startswith("200"):
-            start_response(captured["status"], captured["headers"])
-            return [body]
-        body = self._with_mappings(action, params, body.decode(), mappings).encode()
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-        start_response(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        status, headers, body = captured_response(self.app, environ)
+        if status.startswith("200"):
+            body = self._with_mappings(action, params, body.decode(), mappings).encode()
+            headers = with_body(headers, body)
+        start_response(status, headers)
         return [body]
 
     @staticmethod
