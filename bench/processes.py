@@ -84,3 +84,37 @@ def stub_dynamodb(delay_ms: float) -> Iterator[Service]:
         yield Service(url, process.pid)
     finally:
         _stop(process)
+
+
+def _cpu_s_and_parent(pid: int) -> tuple[float, int] | None:
+    """(user + system CPU seconds, parent pid) of a live process, from /proc (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks, int(fields[1])
+
+
+def process_tree_cpu_s(root: int) -> tuple[float, float]:
+    """CPU seconds so far of `root` and of its live descendants (Linux; nan elsewhere).
+
+    Descendants that exited are not counted: the local cloud's function workers live as long as
+    it does."""
+    if not Path("/proc").is_dir():
+        return float("nan"), float("nan")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (found := _cpu_s_and_parent(int(entry.name))) is not None:
+            stats[int(entry.name)] = found
+    children: dict[int, list[int]] = {}
+    for pid, (_, parent) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    descendants, frontier = 0.0, list(children.get(root, []))
+    while frontier:
+        pid = frontier.pop()
+        descendants += stats[pid][0]
+        frontier.extend(children.get(pid, []))
+    own = stats[root][0] if root in stats else float("nan")
+    return own, descendants

@@ -1,8 +1,10 @@
-"""`make bench`: the benchmark parts, their tables, bench/results/latest.json and the plot.
+"""`make bench`: every benchmark part, its table, the ratios, results/latest.json and the plot.
 
     .venv/bin/python -m bench.run_all [--quick] [--skip end_to_end ...]
 
-Every number printed is a ratio against a baseline measured in the same run, plus the machine
+Each part is one function below, ``(repetitions) -> results`` with a markdown ``table`` and the
+``ratios`` it is judged by (name, value, target, met); the run ends with every part's ratios in
+one table. Every ratio is against a baseline or floor measured in the same run, plus the machine
 it ran on; bench/README.md's Results section is this output. Nothing here asserts a time.
 """
 
@@ -20,10 +22,10 @@ from typing import Any
 from bench import cold_start, end_to_end, idle, latency, package_size, record_processor
 from bench.plot import record_processor_plot
 from bench.processes import REPO
+from bench.stats import markdown_table
 
 RESULTS = REPO / "bench" / "results" / "latest.json"
 PLOT = REPO / "img" / "bench-record-processor.png"
-PARTS = ("record_processor", "cold_start", "end_to_end", "package_size", "idle", "latency")
 
 
 def machine() -> dict[str, Any]:
@@ -39,31 +41,82 @@ def describe(facts: dict[str, Any]) -> str:
     return f"{facts['cpus']} cores, Python {facts['python']}, {facts['platform']}"
 
 
+def record_processor_part(repetitions: int) -> dict[str, Any]:
+    """Parts 1 and 2 of issue 16: the handler against a CPU-free stub DynamoDB."""
+    result = record_processor.run(repetitions)
+    result["ratios"] = record_processor.ratios(result)
+    return result
+
+
+def cold_start_part(repetitions: int) -> dict[str, Any]:
+    return cold_start.run(max(3, repetitions + 2))
+
+
+def end_to_end_part(repetitions: int) -> dict[str, Any]:
+    """Part 4 of issue 16: 10,000 records through the local cloud."""
+    result = end_to_end.run()
+    result["ratios"] = end_to_end.ratios(result)
+    return result
+
+
+def package_size_part(repetitions: int) -> dict[str, Any]:
+    return package_size.run()
+
+
+def idle_part(repetitions: int) -> dict[str, Any]:
+    """Issue 14 part 5: an idle cloud's CPU, wake-ups against fixed polling intervals."""
+    result = idle.run(quick=repetitions == 1)
+    result["ratios"] = idle.ratios(result)
+    return result
+
+
+def latency_part(repetitions: int) -> dict[str, Any]:
+    """Issue 16 part 3: one record or message through the local cloud, batching window 0."""
+    result = latency.run(quick=repetitions == 1)
+    result["ratios"] = latency.ratios(result)
+    return result
+
+
+PARTS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "record_processor": record_processor_part,
+    "cold_start": cold_start_part,
+    "end_to_end": end_to_end_part,
+    "package_size": package_size_part,
+    "idle": idle_part,
+    "latency": latency_part,
+}
+
+
+def _met(met: bool | None) -> str:
+    return "-" if met is None else "yes" if met else "**no**"
+
+
+def ratios_table(results: dict[str, Any]) -> str:
+    rows = [
+        [f"{part.replace('_', ' ')}: {name}", value, target or "-", _met(met)]
+        for part in PARTS
+        for name, value, target, met in results.get(part, {}).get("ratios", [])
+    ]
+    return markdown_table(["ratio", "measured", "target", "met"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip", nargs="*", choices=PARTS, default=[])
+    parser.add_argument("--skip", nargs="*", choices=list(PARTS), default=[])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args()
     repetitions = 1 if args.quick else 3
     facts = machine()
     results: dict[str, Any] = {"machine": facts, "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
     started = time.monotonic()
-    parts: dict[str, Callable[[], dict[str, Any]]] = {
-        "record_processor": lambda: record_processor.run(repetitions),
-        "cold_start": lambda: cold_start.run(max(3, repetitions + 2)),
-        "end_to_end": end_to_end.run,
-        "package_size": package_size.run,
-        "idle": lambda: idle.run(quick=args.quick),
-        "latency": lambda: latency.run(quick=args.quick),
-    }
     print(f"machine: {describe(facts)}; load average {facts['load_average']}", flush=True)
-    for name, part in parts.items():
+    for name, part in PARTS.items():
         if name in args.skip:
             continue
         part_started = time.monotonic()
         print(f"\n## {name.replace('_', ' ')}", flush=True)
         try:
-            results[name] = part()
+            results[name] = part(repetitions)
         except Exception as error:  # one part failing must not hide the others
             results[name] = {"error": repr(error)}
             print(f"FAILED: {error!r}", file=sys.stderr, flush=True)
@@ -75,6 +128,9 @@ def main() -> None:
             record_processor_plot(results[name]["rows"], describe(facts), PLOT)
             print(f"plot: {PLOT.relative_to(REPO)}")
     results["seconds"] = time.monotonic() - started
+    results["machine"]["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
+    print(f"\n## ratios\n{ratios_table(results)}")
+    print(f"(load average at the end: {results['machine']['load_average_at_end']})")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str))
     print(f"\nall parts in {results['seconds']:.0f} s; results: {RESULTS.relative_to(REPO)}")

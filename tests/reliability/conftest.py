@@ -81,8 +81,6 @@ def log_capture() -> Iterator[LogCapture]:
     function_logger = logging.getLogger("localcloud.function")
     saved = (cloud_logger.level, function_logger.propagate)
     cloud_logger.setLevel(logging.INFO)
-    # One line per HTTP request drowns everything else (the CLI does the same).
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # Thousands of function lines per scenario: keep them out of pytest's own log capture.
     function_logger.propagate = False
     cloud_logger.addHandler(capture)

@@ -27,11 +27,11 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from hypercorn.config import Config
 
 from localcloud.browser_guard import BrowserGuard
 from localcloud.control import ControlEndpoints, HealthSource
@@ -43,11 +43,13 @@ from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
 from localcloud.functions.limits import RequestTooLarge, check_request_size
 from localcloud.functions.logging_config import LoggingConfigReporter
+from localcloud.http_server import ThreadedHypercorn
 from localcloud.moto_internals.cloudwatch import install_metric_data_namespace_filter
+from localcloud.moto_internals.header_names import preserve_header_names
 from localcloud.moto_internals.serial import SerializedMoto
+from localcloud.moto_internals.sqs_queue_urls import serve_queue_urls_from
 from localcloud.moto_internals.werkzeug_app import (
     DomainDispatcherApplication,
-    MotoRequestHandler,
     create_backend_app,
 )
 from localcloud.poller_wakeups import PollerWakeups
@@ -56,6 +58,7 @@ from localcloud.sqs_message_rules import SqsMessageRules
 from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
 from localcloud.unimplemented import UnimplementedOperations
 from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
+from localcloud.wsgi_on_asgi import WsgiOnAsgi
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +227,16 @@ class CachingDispatcher(DomainDispatcherApplication):
             return backend
 
 
+# A thread per request in flight, as werkzeug's threaded server had (see localcloud.wsgi_on_asgi).
+MAX_REQUESTS_IN_FLIGHT = 256
+# A deployment's function packages are uploaded to moto's S3 in one request each.
+MAX_REQUEST_BODY_BYTES = 1024 * 1024 * 1024
+
+
+def _configure(config: Config) -> None:
+    config.keep_alive_timeout = 75  # SDKs keep connections in their pools between calls
+
+
 class LocalCloudServer:
     """moto's server app behind the Invoke middleware, serving in a thread."""
 
@@ -264,28 +277,30 @@ class LocalCloudServer:
         self.middleware = LambdaInvokeMiddleware(self.mapping_api)
         self.control = ControlEndpoints(self.middleware)
         self.app = BrowserGuard(self.control, cors_allow_origins)
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._requests = WsgiOnAsgi(
+            self.app,
+            threads=MAX_REQUESTS_IN_FLIGHT,
+            max_body_bytes=MAX_REQUEST_BODY_BYTES,
+            header_names=preserve_header_names,
+        )
+        self._server = ThreadedHypercorn(
+            self._requests,
+            name="moto server",
+            how_to_choose_port="--port or LOCALCLOUD_PORT",
+            configure=_configure,
+        )
+        self._started = False
+        self._stop_serving_queue_urls: Callable[[], None] = lambda: None
 
     def start(self) -> None:
-        # One INFO line per AWS call would drown the functions' logs (and cost CPU per request).
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = make_server(
-            self._host,
-            self._port,
-            self.app,
-            threaded=True,
-            request_handler=MotoRequestHandler,
-        )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="moto-server", daemon=True
-        )
-        self._thread.start()
+        self._server.start(self._host, self._port)
+        self._started = True
+        self._stop_serving_queue_urls = serve_queue_urls_from(self.url)
 
     @property
     def port(self) -> int:
-        assert self._server is not None, "start() first"
-        return int(self._server.server_address[1])
+        assert self._started, "start() first"
+        return self._server.port
 
     @property
     def url(self) -> str:
@@ -307,9 +322,8 @@ class LocalCloudServer:
         self.control.poller_health = health
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
+        if self._started:
+            self._stop_serving_queue_urls()
+        self._server.stop()
+        self._requests.close()
+        self._started = False

@@ -19,10 +19,7 @@ def test_describe_stacks(js: JsSdk, outputs: dict[str, str]) -> None:
     assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]} == outputs
 
 
-@pytest.mark.conformance(client=CLIENT, operation="SQS GetQueueUrl + SendMessage / ReceiveMessage")
-def test_sqs_send_and_receive_by_queue_name(js: JsSdk, outputs: dict[str, str]) -> None:
-    name = outputs["RecordProcessorFailureQueueUrl"].rsplit("/", 1)[1]
-    queue_url = js("sqs", "GetQueueUrl", {"QueueName": name})["QueueUrl"]
+def _send_receive_delete(js: JsSdk, queue_url: str) -> None:
     body = f"js-{uuid.uuid4().hex}"
     sent = js("sqs", "SendMessage", {"QueueUrl": queue_url, "MessageBody": body})
     received: list[dict[str, str]] = []
@@ -40,6 +37,13 @@ def test_sqs_send_and_receive_by_queue_name(js: JsSdk, outputs: dict[str, str]) 
     ours = next(m for m in received if m["Body"] == body)
     assert ours["MessageId"] == sent["MessageId"]
     js("sqs", "DeleteMessage", {"QueueUrl": queue_url, "ReceiptHandle": ours["ReceiptHandle"]})
+
+
+@pytest.mark.conformance(client=CLIENT, operation="SQS GetQueueUrl + SendMessage / ReceiveMessage")
+def test_sqs_send_and_receive_by_queue_name(js: JsSdk, outputs: dict[str, str]) -> None:
+    name = outputs["RecordProcessorFailureQueueUrl"].rsplit("/", 1)[1]
+    queue_url = js("sqs", "GetQueueUrl", {"QueueName": name})["QueueUrl"]
+    _send_receive_delete(js, queue_url)
 
 
 @pytest.mark.conformance(client=CLIENT, operation="DynamoDB PutItem → stream → GetItem")
@@ -154,3 +158,41 @@ def test_get_function_configuration(js: JsSdk, outputs: dict[str, str]) -> None:
     assert configuration["Architectures"] == ["arm64"]
     assert configuration["TracingConfig"] == {"Mode": "Active"}
     assert len(configuration["Layers"]) == 2
+
+
+@pytest.mark.conformance(client=CLIENT, operation="Kinesis PutRecord (HTTP/2) → DynamoDB GetItem")
+def test_kinesis_put_record_over_http2_is_processed(js: JsSdk, outputs: dict[str, str]) -> None:
+    # The SDK's Kinesis client speaks HTTP/2 (h2c to an http:// endpoint) by default.
+    batch = f"js-{uuid.uuid4().hex[:8]}"
+    record = json.dumps({"batch": batch, "id": "000001"}).encode()
+    put = js(
+        "kinesis",
+        "PutRecord",
+        {
+            "StreamName": outputs["RecordsStreamName"],
+            "PartitionKey": batch,
+            "Data": js.blob(record),
+        },
+    )
+    key = {"PK": {"S": batch}, "SK": {"S": "000001"}}
+
+    def processed() -> dict[str, dict[str, str]] | None:
+        answer = js(
+            "dynamodb",
+            "GetItem",
+            {"TableName": outputs["ProcessedRecordsTableName"], "Key": key, "ConsistentRead": True},
+        )
+        item: dict[str, dict[str, str]] | None = answer.get("Item")
+        return item
+
+    wait_until(lambda: processed() is not None, 60, "the processed item")
+    item = processed()
+    assert item is not None
+    assert item["sequence_number"] == {"S": put["SequenceNumber"]}
+
+
+@pytest.mark.conformance(client=CLIENT, operation="SQS SendMessage to a queue URL from the outputs")
+def test_sqs_send_to_the_queue_url_of_the_outputs(js: JsSdk, outputs: dict[str, str]) -> None:
+    # The SDK sends to the QueueUrl's host unless told otherwise (useQueueUrlAsEndpoint).
+    queue_url = outputs["RecordProcessorFailureQueueUrl"]
+    _send_receive_delete(js, queue_url)

@@ -3,7 +3,9 @@
 The work is done for the whole batch first (concurrent writes); Powertools' BatchProcessor then
 walks the records with a handler that raises for the failed ones. So the response shape
 ({"batchItemFailures": [{"itemIdentifier": seq}]}) and the all-records-failed rule (raise, so
-Lambda retries or bisects the whole batch) are Powertools' own.
+Lambda retries or bisects the whole batch) are Powertools' own. When nothing failed, the answer
+is Powertools' empty response without the walk: it wraps every record in a data class (about 1 us
+per record, bench/README.md), to raise for none of them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def partial_response(
     sequence_number_of: Callable[[R], str | None],
     context: LambdaContext | None = None,
 ) -> PartialItemFailureResponse:
+    records = event.get("Records")
+    if not failed and isinstance(records, list) and records:
+        return {"batchItemFailures": []}
+
     def record_handler(record: R) -> None:
         sequence_number = sequence_number_of(record)
         if sequence_number in failed:

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.httpsession import get_cert_path
 from botocore.serialize import create_serializer
 
 from record_stream.dal.batch_write_call import SignedBatchWriteItem
@@ -128,13 +129,30 @@ def test_the_connection_is_set_up_as_botocore_sets_up_its_own(aws: RecordStreamA
     # Without TCP_NODELAY every call waited ~40 ms on Nagle and the server's delayed ACK.
     client = boto3.client("dynamodb", region_name="us-east-1", config=_config(10))
     botocore_session = client._endpoint.http_session
-    ours = _call(client)._http
-    assert ours._socket_options == botocore_session._socket_options
-    assert (ours._timeout.connect_timeout, ours._timeout.read_timeout) == (
+    pool = _call(client).pool
+    assert pool.conn_kw["socket_options"] == botocore_session._socket_options
+    assert (pool.timeout.connect_timeout, pool.timeout.read_timeout) == (
         botocore_session._timeout.connect_timeout,
         botocore_session._timeout.read_timeout,
     )
-    assert ours._max_pool_connections == botocore_session._max_pool_connections
+    assert pool.pool is not None
+    assert pool.pool.maxsize == botocore_session._max_pool_connections
+    # TLS as botocore verifies it: required, against the CA bundle botocore ships with.
+    assert pool.scheme == "https"
+    assert pool.cert_reqs == "CERT_REQUIRED"
+    assert pool.ca_certs == get_cert_path(True)
+
+
+def test_a_proxy_is_left_to_botocores_session(
+    aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    client = boto3.client("dynamodb", region_name="us-east-1", config=_config(10))
+    proxied = _call(client)._proxied
+    assert proxied is not None
+    assert proxied._proxy_config.proxy_url_for(client.meta.endpoint_url) == (
+        "http://proxy.invalid:3128"
+    )
 
 
 def test_unprocessed_items_come_back_to_the_caller(aws: RecordStreamAws) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from record_stream.logic import record_payload
@@ -116,12 +118,13 @@ def test_what_the_parser_refuses_is_invalid_json(data: bytes, named: str) -> Non
 
 
 def test_any_other_parser_failure_is_invalid_json_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    # No input is known to make json.loads raise anything but ValueError or RecursionError; if one
-    # ever does, the record is still rejected rather than failing its batch.
-    def exhausted(*args: object, **kwargs: object) -> object:
-        raise MemoryError
+    # No input is known to make the parser raise anything but ValueError or RecursionError; if
+    # one ever does, the record is still rejected rather than failing its batch.
+    class Exhausted(json.JSONDecoder):
+        def decode(self, *args: object, **kwargs: object) -> object:
+            raise MemoryError
 
-    monkeypatch.setattr(record_payload.json, "loads", exhausted)
+    monkeypatch.setattr(record_payload, "_DECODER", Exhausted())
     with pytest.raises(InvalidRecordError) as caught:
         parse_payload(b'{"batch":"b","id":"i"}')
     assert caught.value.reason is RejectReason.INVALID_JSON

@@ -30,8 +30,6 @@ def setup_logging(log_file: Path | None, verbose: bool) -> None:
         handlers=handlers,
         force=True,
     )
-    # One line per HTTP request from werkzeug drowns the function logs.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def cloud_options(args: argparse.Namespace, **overrides: Any) -> CloudOptions:

@@ -57,6 +57,12 @@ def _lock_for(service: str) -> threading.Lock:
         return _locks.setdefault(service, threading.Lock())
 
 
+def service_lock(service: str) -> threading.Lock:
+    """The lock requests signed for `service` run under; code in this process that reads moto's
+    models directly (``dynamodb_streams``) takes it too."""
+    return _lock_for(service)
+
+
 def _held_here() -> threading.Lock | None:
     lock: threading.Lock | None = getattr(_holder, "lock", None)
     return lock

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from record_stream.logic.record_payload import InvalidRecordError, RejectReason, parse_payload
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see logic/__init__.py
 class ValidRecord:
     """A record whose data is a valid {batch, id}, with where and when it entered the stream."""
 

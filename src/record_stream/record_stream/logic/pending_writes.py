@@ -17,7 +17,7 @@ ItemKey = tuple[str, str]
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see logic/__init__.py
 class PendingWrite(Generic[T]):
     item: T
     sequence_numbers: tuple[str, ...]

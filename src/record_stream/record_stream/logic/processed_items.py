@@ -9,7 +9,7 @@ from record_stream.logic.kinesis_records import ValidRecord
 from record_stream.logic.pending_writes import PendingWrite, collapse_by_key
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see logic/__init__.py
 class ProcessedItem:
     """Item {PK: batch, SK: id} plus timing (epoch ms) and provenance in the stream.
 

@@ -47,7 +47,7 @@ class InvalidRecordError(ValueError):
         self.detail = detail
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see logic/__init__.py
 class RecordPayload:
     """The two fields the pipeline uses; `batch` is the partition key, `id` the sort key."""
 
@@ -84,10 +84,14 @@ def _reject_non_finite(token: str) -> NoReturn:
     raise ValueError(f"{token} is not a JSON value")
 
 
+# One decoder for every record: json.loads(text, parse_constant=...) builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_non_finite)
+
+
 def _parse_json(text: str) -> object:
     """The JSON value of `text`; every way the parser can fail is an InvalidRecordError."""
     try:
-        return json.loads(text, parse_constant=_reject_non_finite)
+        return _DECODER.decode(text)
     except RecursionError:
         detail = "data is nested too deeply to parse"
     except ValueError as error:  # JSONDecodeError, the int digit limit, NaN/Infinity

@@ -1,4 +1,10 @@
-"""DynamoDB Streams as a stream source: records shaped like Lambda's DynamoDB event."""
+"""DynamoDB Streams as a stream source: records shaped like Lambda's DynamoDB event.
+
+Records are read from moto's backend in this process when the stream is there (the local cloud's
+own moto): over HTTP each record cost ~0.45 ms of the local cloud's CPU in moto's serialiser and
+botocore's parser (``localcloud.moto_internals.dynamodb_streams``). Shards and iterators still go
+through the HTTP API, as does a stream this process's moto does not hold.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from typing import Any
 
 from localcloud.esm.clients import AwsClients
 from localcloud.esm.streams.source import (
+    IteratorExpiredError,
+    ReadResult,
     Shard,
     ShardedStreamSource,
     StreamRecord,
@@ -14,6 +22,7 @@ from localcloud.esm.streams.source import (
     iso_utc,
     shard_from,
 )
+from localcloud.moto_internals import dynamodb_streams
 
 _IMAGE_KEYS = ("Keys", "NewImage", "OldImage")
 
@@ -25,6 +34,20 @@ class DynamoDbStreamSource(ShardedStreamSource):
 
     def __init__(self, clients: AwsClients, stream_arn: str, region: str) -> None:
         super().__init__(clients.client("dynamodbstreams"), stream_arn, region)
+        self._here: bool | None = None  # is the stream in this process's moto? (first read)
+
+    def read(self, shard_id: str, iterator: str, limit: int) -> ReadResult:
+        if self._here is None:
+            self._here = dynamodb_streams.stream_is_here(self.stream_arn)
+        if not self._here:
+            return super().read(shard_id, iterator, limit)
+        try:
+            page = dynamodb_streams.get_records(self.stream_arn, iterator, limit)
+        except dynamodb_streams.UnknownIteratorError as error:
+            # The poller starts again from its checkpoint, as after an expired iterator.
+            raise IteratorExpiredError(f"unknown shard iterator {error}") from error
+        records = [self.to_record(shard_id, raw) for raw in page["Records"]]
+        return ReadResult(records=records, next_iterator=page.get("NextShardIterator"))
 
     def stream_parameters(self) -> dict[str, Any]:
         return {"StreamArn": self.stream_arn}
