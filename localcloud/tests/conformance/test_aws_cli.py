@@ -18,7 +18,8 @@ def _get_item(aws: AwsCli, table: str, pk: str, sk: str) -> dict[str, Any] | Non
     key = json.dumps({"PK": {"S": pk}, "SK": {"S": sk}})
     done = aws("dynamodb", "get-item", "--table-name", table, "--key", key, "--consistent-read")
     assert done.returncode == 0, str(done)
-    item: dict[str, Any] | None = done.json().get("Item")
+    # A miss is an empty answer, which the CLI prints as nothing at all.
+    item: dict[str, Any] | None = json.loads(done.stdout or "{}").get("Item")
     return item
 
 
