@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from localcloud.deploy.deployer import deploy_stack
 from localcloud.deploy.template_loader import load_template
@@ -98,10 +99,13 @@ def test_sqs_mapping_has_scaling_config(stack: DeployedStack) -> None:
 def test_moto_runs_no_event_source_mapping(
     stack: DeployedStack, local_server: LocalCloudServer
 ) -> None:
-    # moto's own ESMs would consume SQS messages and stream records destructively.
-    mappings = _client("lambda", local_server).list_event_source_mappings()["EventSourceMappings"]
-    arns = {m.event_source_arn for m in stack.event_source_mappings}
-    assert not [m for m in mappings if m["EventSourceArn"] in arns]
+    # moto's own ESMs would consume SQS messages and stream records destructively: the mapping
+    # API never reaches moto (a server without the pollers refuses it; test_esm_api has them).
+    assert stack.event_source_mappings
+    with pytest.raises(ClientError) as refused:
+        _client("lambda", local_server).list_event_source_mappings()
+    assert refused.value.response["Error"]["Code"] == "ServiceException"
+    assert "not running" in refused.value.response["Error"]["Message"]
 
 
 def test_function_specs_carry_resolved_environment(stack: DeployedStack) -> None:
@@ -237,3 +241,47 @@ def test_deleting_the_stack_keeps_its_data_only_when_retained(
     queues = _client("sqs", local_server).list_queues().get("QueueUrls", [])
     assert (table in _client("dynamodb", local_server).list_tables()["TableNames"]) is kept
     assert (queue in {url.rsplit("/", 1)[-1] for url in queues}) is kept
+
+
+def test_function_configuration_is_what_the_template_declares(
+    stack: DeployedStack, local_server: LocalCloudServer
+) -> None:
+    lambda_client = _client("lambda", local_server)
+    for name in stack.functions:
+        configuration = lambda_client.get_function_configuration(FunctionName=name)
+        # moto alone reports x86_64, PassThrough and no layers (its CloudFormation drops them).
+        assert configuration["Architectures"] == ["arm64"], name
+        assert configuration["TracingConfig"] == {"Mode": "Active"}, name
+        layers = [layer["Arn"] for layer in configuration["Layers"]]
+        assert len(layers) == 2, name
+        assert ":017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:" in layers[0]
+        assert ":layer:deploy-test-ObservabilityLayer" in layers[1]
+    listed = lambda_client.list_functions()["Functions"]
+    assert {f["Architectures"][0] for f in listed if f["FunctionName"] in stack.functions} == {
+        "arm64"
+    }
+
+
+def test_stack_events_have_a_pair_per_resource_mappings_included(
+    stack: DeployedStack, local_server: LocalCloudServer
+) -> None:
+    cfn = _client("cloudformation", local_server)
+    events = cfn.describe_stack_events(StackName="deploy-test")["StackEvents"][::-1]
+    completed = {
+        e["LogicalResourceId"]: e["PhysicalResourceId"]
+        for e in events
+        if e["ResourceStatus"] == "CREATE_COMPLETE"
+    }
+    mappings = {m.logical_id: m.uuid for m in stack.event_source_mapping_resources}
+    assert len(mappings) == 3
+    assert mappings.items() <= completed.items()
+    resources = cfn.list_stack_resources(StackName="deploy-test")["StackResourceSummaries"]
+    assert {r["LogicalResourceId"] for r in resources} | set(mappings) | {"deploy-test"} == set(
+        completed
+    )
+    assert [e["LogicalResourceId"] for e in events].count("RecordsStream") == 2
+    assert events[0]["ResourceStatus"] == "CREATE_IN_PROGRESS"
+    assert (events[-1]["LogicalResourceId"], events[-1]["ResourceStatus"]) == (
+        "deploy-test",
+        "CREATE_COMPLETE",
+    )

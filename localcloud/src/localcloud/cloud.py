@@ -200,8 +200,11 @@ class LocalCloud:
         except ImportError:
             log.warning("localcloud.esm is not available: event source mappings are not polled")
             return
+        from localcloud.esm.mappings import EventSourceMappings  # noqa: PLC0415
+
+        # The supervisor runs what the Lambda API's mappings say (localcloud.esm.mappings).
         supervisor = EventSourceMappingSupervisor(
-            stack.event_source_mappings,
+            [],
             invoker,
             self.endpoint_url,
             self.options.region,
@@ -210,7 +213,12 @@ class LocalCloud:
             resume_from=checkpoints,
         )
         self._checkpoints = supervisor.checkpoints
-        supervisor.start()
+        mappings = EventSourceMappings(supervisor, stack.stack_name)
+        for resource in stack.event_source_mapping_resources:
+            mappings.add_stack_mapping(resource)
+        self.server.set_event_source_mappings(
+            mappings, lambda name: invoker.resolve(name).function_name, self.options.region
+        )
         self.server.set_poller_health(supervisor.health)
         self._stoppables.append(supervisor)
 
@@ -270,6 +278,7 @@ class LocalCloud:
                 log.exception("stopping %s failed", type(component).__name__)
             log.info("stopped %s at +%.2f s", type(component).__name__, _since(started))
         self.server.set_invoker(None)
+        self.server.set_event_source_mappings(None)
         self.server.set_poller_health(None)
         if self.invoker is not None:
             self.invoker.close()

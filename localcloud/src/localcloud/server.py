@@ -6,7 +6,9 @@ local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204); a payload over
 Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. An
 ``UpdateFunctionConfiguration`` moto accepted for such a function reaches its workers too (the
-timeout, memory, environment and handler of later invokes). Everything else,
+timeout, memory, environment and handler of later invokes). The event source mapping API is
+answered by ``localcloud.esm.mappings_api`` (the real pollers), and the stack's mappings are
+added to CloudFormation's resource lists (``localcloud.esm.stack_resources``). Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
 then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
@@ -33,6 +35,9 @@ from hypercorn.config import Config
 
 from localcloud.browser_guard import BrowserGuard
 from localcloud.control import ControlEndpoints, HealthSource
+from localcloud.esm.mappings import EventSourceMappings
+from localcloud.esm.mappings_api import EventSourceMappingApi, FunctionResolver
+from localcloud.esm.stack_resources import StackMappingResources
 from localcloud.esm.wakeups import WakeupBoard
 from localcloud.faults import FaultMiddleware, FaultRegistry
 from localcloud.functions.invoker import FunctionNotFound
@@ -249,7 +254,7 @@ class LocalCloudServer:
         # Rung on writes to what idle pollers watch (EventSourceMappingSupervisor's wakeups).
         self.wakeups = WakeupBoard()
         # Faults outside the lock: a delay fault must not hold up every other caller.
-        self.middleware = LambdaInvokeMiddleware(
+        self.stack_mapping_resources = StackMappingResources(
             # GetFunction(Configuration) of our functions gains the LoggingConfig moto lacks.
             LoggingConfigReporter(
                 FaultMiddleware(
@@ -267,6 +272,9 @@ class LocalCloudServer:
                 lambda: self.middleware.invoker,
             )
         )
+        # Event source mappings never reach moto (it would run them through Docker).
+        self.mapping_api = EventSourceMappingApi(self.stack_mapping_resources)
+        self.middleware = LambdaInvokeMiddleware(self.mapping_api)
         self.control = ControlEndpoints(self.middleware)
         self.app = BrowserGuard(self.control, cors_allow_origins)
         self._requests = WsgiOnAsgi(
@@ -300,6 +308,15 @@ class LocalCloudServer:
 
     def set_invoker(self, invoker: ResolvingInvoker | None) -> None:
         self.middleware.invoker = invoker
+
+    def set_event_source_mappings(
+        self,
+        mappings: EventSourceMappings | None,
+        resolve_function: FunctionResolver | None = None,
+        region: str = "us-east-1",
+    ) -> None:
+        self.mapping_api.attach(mappings, resolve_function, region)
+        self.stack_mapping_resources.mappings = mappings
 
     def set_poller_health(self, health: HealthSource | None) -> None:
         self.control.poller_health = health

@@ -60,6 +60,15 @@ class EventSourceMappingSpec:
 
 
 @dataclass(frozen=True)
+class StackEventSourceMapping:
+    """A template's mapping as deployed: its UUID (the physical id) and resolved properties."""
+
+    logical_id: str
+    uuid: str
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class RestApiSpec:
     """A deployed REST API: moto holds the resources/methods/integrations after put_rest_api."""
 
@@ -79,6 +88,9 @@ class DeployedStack:
     functions: dict[str, FunctionSpec]  # by physical function name
     event_source_mappings: list[EventSourceMappingSpec]
     rest_apis: list[RestApiSpec]
+    # The same mappings as CloudFormation created them (UUID, resolved properties): what the
+    # Lambda API reports and updates (localcloud.esm.mappings).
+    event_source_mapping_resources: tuple[StackEventSourceMapping, ...] = ()
 
 
 @dataclass(frozen=True)

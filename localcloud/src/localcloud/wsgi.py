@@ -35,3 +35,21 @@ def replace_body(environ: Environ, body: bytes) -> None:
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ[_BODY_KEY] = body
+
+
+def captured_response(app: WsgiApp, environ: Environ) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run ``app`` and return its status, headers and whole body, for a layer that rewrites it."""
+    captured: dict[str, Any] = {}
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured.update(status=status, headers=headers)
+        return lambda _data: None
+
+    body = b"".join(app(environ, capture))
+    return captured["status"], captured["headers"], body
+
+
+def with_body(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
+    """``headers`` with the Content-Length of a rewritten ``body``."""
+    kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    return [*kept, ("Content-Length", str(len(body)))]

@@ -153,3 +153,232 @@ def test_sqs_through_the_proxy(aws_via_proxy: AwsCli, outputs: dict[str, str]) -
     # CLI v1 sends SQS calls in us-east-1 to queue.amazonaws.com whatever AWS_ENDPOINT_URL says;
     # through the proxy that host is the local cloud's too.
     _send_and_receive(aws_via_proxy, outputs["RecordProcessorFailureQueueUrl"])
+
+
+def _mappings(aws: AwsCli, *args: str) -> list[dict[str, Any]]:
+    done = aws("lambda", "list-event-source-mappings", *args)
+    assert done.returncode == 0, str(done)
+    found: list[dict[str, Any]] = done.json()["EventSourceMappings"]
+    return found
+
+
+def _mapping_state(aws: AwsCli, mapping_uuid: str) -> str:
+    done = aws("lambda", "get-event-source-mapping", "--uuid", mapping_uuid)
+    assert done.returncode == 0, str(done)
+    return str(done.json()["State"])
+
+
+def _queue(aws: AwsCli, prefix: str) -> tuple[str, str]:
+    created = aws("sqs", "create-queue", "--queue-name", f"{prefix}-{uuid.uuid4().hex[:8]}")
+    assert created.returncode == 0, str(created)
+    url = created.json()["QueueUrl"]
+    attributes = aws(
+        "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "QueueArn"
+    )
+    return url, attributes.json()["Attributes"]["QueueArn"]
+
+
+def _queue_mapping(
+    aws: AwsCli, outputs: dict[str, str], prefix: str, *options: str
+) -> tuple[str, dict[str, Any]]:
+    """A new queue and a mapping of it to ProcessInputQueueFunction, created with the CLI."""
+    url, arn = _queue(aws, prefix)
+    created = aws(
+        "lambda", "create-event-source-mapping", "--function-name",
+        outputs["ProcessInputQueueFunctionName"], "--event-source-arn", arn, *options,
+    )  # fmt: skip
+    assert created.returncode == 0, str(created)
+    mapping: dict[str, Any] = created.json()
+    return url, mapping
+
+
+def _depth(aws: AwsCli, url: str) -> int:
+    done = aws(
+        "sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names",
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+    )  # fmt: skip
+    assert done.returncode == 0, str(done)
+    return sum(int(v) for v in done.json()["Attributes"].values())
+
+
+@pytest.mark.conformance(client=CLIENT, operation="lambda list-event-source-mappings")
+def test_list_event_source_mappings_shows_the_stacks_mappings(
+    aws: AwsCli, outputs: dict[str, str]
+) -> None:
+    by_function = {m["FunctionArn"].rsplit(":", 1)[1]: m for m in _mappings(aws)}
+    stream = by_function[outputs["RecordProcessorFunctionName"]]
+    assert stream["EventSourceArn"] == outputs["RecordsStreamArn"]
+    assert stream["State"] == "Enabled"
+    assert stream["BatchSize"] == 1000
+    assert stream["MaximumBatchingWindowInSeconds"] == 1
+    assert stream["StartingPosition"] == "TRIM_HORIZON"
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"].endswith(
+        outputs["RecordProcessorFailureQueueUrl"].rsplit("/", 1)[1]
+    )
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    listener = by_function[outputs["ListenerFunctionName"]]
+    assert ":dynamodb:" in listener["EventSourceArn"]
+    assert listener["FilterCriteria"]["Filters"][0]["Pattern"]
+    inbox = by_function[outputs["ProcessInputQueueFunctionName"]]
+    assert inbox["EventSourceArn"].endswith(outputs["InputQueueUrl"].rsplit("/", 1)[1])
+    assert inbox["ScalingConfig"] == {"MaximumConcurrency": 10}
+    assert len({m["UUID"] for m in by_function.values()}) == len(by_function)
+
+    only = _mappings(aws, "--function-name", outputs["RecordProcessorFunctionName"])
+    assert [m["UUID"] for m in only] == [stream["UUID"]]
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="lambda get/update/delete-event-source-mapping: unknown UUID"
+)
+def test_an_unknown_mapping_uuid_is_resource_not_found(aws: AwsCli) -> None:
+    unknown = "00000000-0000-0000-0000-000000000000"
+    for command in (
+        ("get-event-source-mapping", "--uuid", unknown),
+        ("update-event-source-mapping", "--uuid", unknown, "--no-enabled"),
+        ("delete-event-source-mapping", "--uuid", unknown),
+    ):
+        done = aws("lambda", *command)
+        assert done.returncode == 255, str(done)
+        assert "ResourceNotFoundException" in done.stderr, str(done)
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="lambda create-event-source-mapping (SQS) → polls → delete"
+)
+def test_a_mapping_created_at_runtime_polls_until_deleted(
+    aws: AwsCli, outputs: dict[str, str]
+) -> None:
+    url, mapping = _queue_mapping(aws, outputs, "conformance-runtime", "--batch-size", "1")
+    assert mapping["State"] == "Creating"
+    wait_until(lambda: _mapping_state(aws, mapping["UUID"]) == "Enabled", 30, "Enabled")
+
+    sent = aws("sqs", "send-message", "--queue-url", url, "--message-body", '{"not": "inbox"}')
+    assert sent.returncode == 0, str(sent)
+    wait_until(lambda: _depth(aws, url) == 0, 60, "the message consumed by the new mapping")
+
+    deleted = aws("lambda", "delete-event-source-mapping", "--uuid", mapping["UUID"])
+    assert deleted.returncode == 0, str(deleted)
+    assert deleted.json()["State"] == "Deleting"
+
+    def gone() -> bool:
+        done = aws("lambda", "get-event-source-mapping", "--uuid", mapping["UUID"])
+        return done.returncode == 255 and "ResourceNotFoundException" in done.stderr
+
+    wait_until(gone, 30, "the mapping deleted")
+    assert aws("sqs", "send-message", "--queue-url", url, "--message-body", "after").returncode == 0
+    # Deleted: nothing polls the queue any more (receiving it proves it was left there).
+    received = aws("sqs", "receive-message", "--queue-url", url, "--wait-time-seconds", "2")
+    assert [m["Body"] for m in received.json()["Messages"]] == ["after"]
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="lambda update-event-source-mapping --no-enabled / --enabled"
+)
+def test_disabling_a_mapping_pauses_it_and_enabling_resumes(
+    aws: AwsCli, outputs: dict[str, str]
+) -> None:
+    url, mapping = _queue_mapping(aws, outputs, "conformance-pause", "--no-enabled")
+    mapping_uuid = mapping["UUID"]
+    wait_until(lambda: _mapping_state(aws, mapping_uuid) == "Disabled", 30, "Disabled")
+    assert aws("sqs", "send-message", "--queue-url", url, "--message-body", "{}").returncode == 0
+    # Disabled: the message stays (a receive sees it; its visibility timeout is 0 for that).
+    peek = aws(
+        "sqs", "receive-message", "--queue-url", url, "--wait-time-seconds", "2",
+        "--visibility-timeout", "0",
+    )  # fmt: skip
+    assert len(peek.json()["Messages"]) == 1, str(peek)
+
+    enabled = aws("lambda", "update-event-source-mapping", "--uuid", mapping_uuid, "--enabled")
+    assert enabled.returncode == 0, str(enabled)
+    assert enabled.json()["State"] == "Enabling"
+    wait_until(lambda: _mapping_state(aws, mapping_uuid) == "Enabled", 30, "Enabled")
+    wait_until(lambda: _depth(aws, url) == 0, 60, "the message consumed once enabled")
+    disabled = aws("lambda", "update-event-source-mapping", "--uuid", mapping_uuid, "--no-enabled")
+    assert disabled.json()["State"] == "Disabling", str(disabled)
+    wait_until(lambda: _mapping_state(aws, mapping_uuid) == "Disabled", 30, "Disabled again")
+    assert aws("lambda", "delete-event-source-mapping", "--uuid", mapping_uuid).returncode == 0
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="cloudformation list-stack-resources: event source mappings"
+)
+def test_list_stack_resources_lists_the_mappings_by_uuid(aws: AwsCli) -> None:
+    done = aws("cloudformation", "list-stack-resources", "--stack-name", "conformance")
+    assert done.returncode == 0, str(done)
+    listed = {
+        r["PhysicalResourceId"]: r["LogicalResourceId"]
+        for r in done.json()["StackResourceSummaries"]
+        if r["ResourceType"] == "AWS::Lambda::EventSourceMapping"
+    }
+    stack_uuids = {m["UUID"] for m in _mappings(aws) if m["EventSourceArn"].count("conformance")}
+    assert set(listed) == stack_uuids
+    assert len(listed) == 3
+    assert "RecordProcessorFunctionRecords" in listed.values()
+
+    described = aws(
+        "cloudformation", "describe-stack-resources", "--stack-name", "conformance",
+        "--logical-resource-id", "RecordProcessorFunctionRecords",
+    )  # fmt: skip
+    assert described.returncode == 0, str(described)
+    [resource] = described.json()["StackResources"]
+    assert resource["ResourceType"] == "AWS::Lambda::EventSourceMapping"
+    assert resource["PhysicalResourceId"] in listed
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="lambda get-function-configuration: the template's settings"
+)
+def test_function_configuration_is_what_the_template_declares(
+    aws: AwsCli, outputs: dict[str, str]
+) -> None:
+    done = aws(
+        "lambda", "get-function-configuration", "--function-name",
+        outputs["RecordProcessorFunctionName"],
+    )  # fmt: skip
+    assert done.returncode == 0, str(done)
+    configuration = done.json()
+    # Globals: arm64, Tracing: Active, MemorySize 256, the two layers; the function: Timeout 60.
+    assert configuration["Architectures"] == ["arm64"]
+    assert configuration["TracingConfig"] == {"Mode": "Active"}
+    assert (configuration["MemorySize"], configuration["Timeout"]) == (256, 60)
+    layers = [layer["Arn"] for layer in configuration["Layers"]]
+    assert len(layers) == 2
+    assert ":layer:AWSLambdaPowertoolsPythonV3-" in layers[0]
+    assert ":layer:conformance-ObservabilityLayer" in layers[1]
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="cloudformation describe-stack-events: per resource"
+)
+def test_stack_events_list_every_resource(aws: AwsCli) -> None:
+    done = aws("cloudformation", "describe-stack-events", "--stack-name", "conformance")
+    assert done.returncode == 0, str(done)
+    events = done.json()["StackEvents"][::-1]  # newest first, as CloudFormation lists them
+    resources = aws("cloudformation", "list-stack-resources", "--stack-name", "conformance")
+    listed = {r["LogicalResourceId"]: r for r in resources.json()["StackResourceSummaries"]}
+    completed = {
+        e["LogicalResourceId"]: e["PhysicalResourceId"]
+        for e in events
+        if e["ResourceStatus"] == "CREATE_COMPLETE"
+    }
+    assert set(completed) == {*listed, "conformance"}
+    for logical_id, resource in listed.items():
+        assert completed[logical_id] == resource["PhysicalResourceId"]
+    started = [
+        e["LogicalResourceId"] for e in events if e["ResourceStatus"] == "CREATE_IN_PROGRESS"
+    ]
+    assert set(started) == set(completed)
+    # The stack starts first and completes last; each resource starts before it completes.
+    assert events[0]["ResourceType"] == events[-1]["ResourceType"] == "AWS::CloudFormation::Stack"
+    assert (events[0]["ResourceStatus"], events[-1]["ResourceStatus"]) == (
+        "CREATE_IN_PROGRESS",
+        "CREATE_COMPLETE",
+    )
+    timestamps = [e["Timestamp"] for e in events]
+    assert timestamps == sorted(timestamps)
+    order = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in events]
+    for logical_id in listed:
+        assert order.index((logical_id, "CREATE_IN_PROGRESS")) < order.index(
+            (logical_id, "CREATE_COMPLETE")
+        )

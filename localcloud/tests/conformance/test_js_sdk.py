@@ -90,6 +90,76 @@ def test_lambda_invoke(js: JsSdk, outputs: dict[str, str]) -> None:
     assert response["statusCode"] == 200
 
 
+@pytest.mark.conformance(client=CLIENT, operation="Lambda ListEventSourceMappings")
+def test_list_event_source_mappings(js: JsSdk, outputs: dict[str, str]) -> None:
+    mappings = js("lambda", "ListEventSourceMappings")["EventSourceMappings"]
+    functions = {m["FunctionArn"].rsplit(":", 1)[1] for m in mappings if m["State"] == "Enabled"}
+    assert {
+        outputs["RecordProcessorFunctionName"],
+        outputs["ListenerFunctionName"],
+        outputs["ProcessInputQueueFunctionName"],
+    } <= functions
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="Lambda CreateEventSourceMapping (SQS) → polls → Delete"
+)
+def test_create_event_source_mapping_polls(js: JsSdk, outputs: dict[str, str]) -> None:
+    queue_url = js("sqs", "CreateQueue", {"QueueName": f"js-runtime-{uuid.uuid4().hex[:8]}"})[
+        "QueueUrl"
+    ]
+    arn = js("sqs", "GetQueueAttributes", {"QueueUrl": queue_url, "AttributeNames": ["QueueArn"]})[
+        "Attributes"
+    ]["QueueArn"]
+    created = js(
+        "lambda",
+        "CreateEventSourceMapping",
+        {
+            "FunctionName": outputs["ProcessInputQueueFunctionName"],
+            "EventSourceArn": arn,
+            "BatchSize": 1,
+        },
+    )
+    js("sqs", "SendMessage", {"QueueUrl": queue_url, "MessageBody": '{"not": "inbox"}'})
+
+    def depth() -> int:
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        found = js("sqs", "GetQueueAttributes", {"QueueUrl": queue_url, "AttributeNames": names})
+        return sum(int(v) for v in found["Attributes"].values())
+
+    wait_until(lambda: depth() == 0, 60, "the message consumed by the new mapping")
+    deleted = js("lambda", "DeleteEventSourceMapping", {"UUID": created["UUID"]})
+    assert deleted["State"] == "Deleting"
+
+    def gone() -> bool:
+        done = js.call("lambda", "GetEventSourceMapping", {"UUID": created["UUID"]})
+        return done.returncode == 1 and done.json()["error"]["name"] == "ResourceNotFoundException"
+
+    wait_until(gone, 30, "the mapping deleted")
+
+
+@pytest.mark.conformance(client=CLIENT, operation="Lambda UpdateEventSourceMapping: unknown UUID")
+def test_update_of_an_unknown_mapping_is_not_found(js: JsSdk) -> None:
+    done = js.call(
+        "lambda",
+        "UpdateEventSourceMapping",
+        {"UUID": "00000000-0000-0000-0000-000000000000", "Enabled": False},
+    )
+    assert done.returncode == 1, str(done)
+    assert done.json()["error"]["name"] == "ResourceNotFoundException"
+    assert done.json()["error"]["status"] == 404
+
+
+@pytest.mark.conformance(client=CLIENT, operation="Lambda GetFunctionConfiguration: template's")
+def test_get_function_configuration(js: JsSdk, outputs: dict[str, str]) -> None:
+    configuration = js(
+        "lambda", "GetFunctionConfiguration", {"FunctionName": outputs["ListenerFunctionName"]}
+    )
+    assert configuration["Architectures"] == ["arm64"]
+    assert configuration["TracingConfig"] == {"Mode": "Active"}
+    assert len(configuration["Layers"]) == 2
+
+
 @pytest.mark.conformance(client=CLIENT, operation="Kinesis PutRecord (HTTP/2) → DynamoDB GetItem")
 def test_kinesis_put_record_over_http2_is_processed(js: JsSdk, outputs: dict[str, str]) -> None:
     # The SDK's Kinesis client speaks HTTP/2 (h2c to an http:// endpoint) by default.

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -29,13 +30,17 @@ from localcloud.deploy.template_loader import load_template
 from localcloud.deploy.translate import translate
 from localcloud.functions.configuration import configured
 from localcloud.functions.logging_config import from_template
+from localcloud.moto_internals.cloudformation_events import CreatedResource, record_resource_events
 from localcloud.moto_internals.cloudformation_fixups import (
+    ESM_TYPE,
     FUNCTION_TYPE,
     REST_API_TYPE,
+    MotoTemplate,
     prepare_for_moto,
 )
 from localcloud.moto_internals.cloudformation_outputs import hide_outputs
-from localcloud.specs import DeployedStack, FunctionSpec, RestApiSpec
+from localcloud.moto_internals.lambda_configuration import declare_configuration
+from localcloud.specs import DeployedStack, FunctionSpec, RestApiSpec, StackEventSourceMapping
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +123,35 @@ def _function_spec(
     return configured(defaults, function["Configuration"])
 
 
+def _report_as_declared(
+    stack_name: str,
+    region: str,
+    *,
+    moto_template: MotoTemplate,
+    outputs: dict[str, str],
+    resources: list[dict[str, Any]],
+    mappings: tuple[StackEventSourceMapping, ...],
+) -> None:
+    """What moto's CloudFormation drops: functions' declared settings, per-resource events."""
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources}
+    for logical_id, key in moto_template.function_outputs.items():
+        if key in outputs and logical_id in physical:
+            declare_configuration(
+                stack_name, region, physical[logical_id], json.loads(outputs[key])
+            )
+    record_resource_events(
+        stack_name,
+        region,
+        [
+            *(
+                CreatedResource(r["LogicalResourceId"], r["PhysicalResourceId"], r["ResourceType"])
+                for r in resources
+            ),
+            *(CreatedResource(m.logical_id, m.uuid, ESM_TYPE) for m in mappings),
+        ],
+    )
+
+
 def deploy_stack(
     template_path: Path,
     stack_name: str,
@@ -182,11 +216,20 @@ def deploy_stack(
             apigw.create_deployment(restApiId=api_id, stageName=stage)
         rest_apis.append(RestApiSpec(logical_id, api_id, stage or "", api["Body"]))
 
-    mappings = [
-        esm_spec(logical_id, json.loads(outputs[key]))
+    mapping_resources = tuple(
+        StackEventSourceMapping(logical_id, str(uuid.uuid4()), json.loads(outputs[key]))
         for logical_id, key in moto_template.esm_outputs.items()
         if key in outputs
-    ]
+    )
+    mappings = [esm_spec(m.logical_id, m.properties) for m in mapping_resources]
+    _report_as_declared(
+        stack_name,
+        region,
+        moto_template=moto_template,
+        outputs=outputs,
+        resources=resources,
+        mappings=mapping_resources,
+    )
     lambda_client = _client("lambda", endpoint_url, region)
     functions = {}
     for logical_id, rtype in types.items():
@@ -202,6 +245,7 @@ def deploy_stack(
     internal = [
         *moto_template.esm_outputs.values(),
         *moto_template.api_outputs.values(),
+        *moto_template.function_outputs.values(),
         *moto_template.logging_outputs.values(),
     ]
     if hide_outputs(stack_name, region, internal):
@@ -221,4 +265,5 @@ def deploy_stack(
         functions=functions,
         event_source_mappings=mappings,
         rest_apis=rest_apis,
+        event_source_mapping_resources=mapping_resources,
     )

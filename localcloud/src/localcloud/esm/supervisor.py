@@ -1,9 +1,12 @@
-"""Runs every enabled event source mapping of a deployed stack: one poller per mapping.
+"""Runs event source mappings: one poller per mapping, each with its own stop event.
 
-``start()`` only creates and starts threads (nothing talks to moto on the caller's thread);
-``stop()`` sets one shared stop event, which every wait and backoff listens to, closes every
-idle poller's wake-up (``localcloud.esm.wakeups``), and joins.
-``health()`` is every polling loop's state (ok, or backing off with its last error).
+``start()`` runs the enabled mappings it was given; ``run(key, mapping)`` and ``halt(key)``
+start and stop one mapping at runtime (the Lambda API in ``localcloud.esm.mappings``): a halted
+stream mapping's checkpoints are kept under its key, so running it again (re-enabled, or
+updated) resumes after the last processed record, as Lambda does. Starting only creates
+threads (nothing talks to moto on the caller's thread); ``stop()`` sets every stop event, which
+every wait and backoff listens to, closes every idle poller's wake-up
+(``localcloud.esm.wakeups``), and joins. ``health()`` is every running polling loop's state.
 """
 
 from __future__ import annotations
@@ -38,6 +41,22 @@ class Poller(Protocol):
     def join(self, deadline: float) -> None: ...
 
 
+class _Running:
+    """One mapping's poller with what stops it and what it reports."""
+
+    def __init__(
+        self, poller: Poller, stop: threading.Event, health: HealthBoard, wakeups: Subscriptions
+    ) -> None:
+        self.poller = poller
+        self.stop = stop
+        self.health = health
+        self.wakeups = wakeups
+
+    def signal_stop(self) -> None:
+        self.stop.set()
+        self.wakeups.close()  # ends its idle waits now
+
+
 class EventSourceMappingSupervisor:
     def __init__(
         self,
@@ -61,49 +80,100 @@ class EventSourceMappingSupervisor:
         self._settings = settings or PollerSettings()
         if wakeups is None or not self._settings.wake_on_writes:
             wakeups = WakeupBoard()  # nobody rings it: the pollers poll
-        self._wakeups = Subscriptions(wakeups)
+        self._board = wakeups
         self._clients = AwsClients(endpoint_url, region)
-        self._stop = threading.Event()
-        self._pollers: list[Poller] = []
-        self._stream_pollers: dict[str, StreamPoller] = {}
-        self._health = HealthBoard()
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._started = False
+        self._running: dict[str, _Running] = {}
+        # Key -> shard id -> checkpoint, of stream mappings halted to be resumed.
+        self._checkpoints: dict[str, dict[str, str]] = {}
+        self._logical_ids: dict[str, str] = {}  # key -> the mapping's logical id
         for mapping in self._mappings:
             # Fails fast on an invalid pattern, as CreateEventSourceMapping would.
             RecordFilter(mapping.filter_patterns)
 
     def start(self) -> None:
-        if self._pollers:
+        if self._started:
             return
+        self._started = True
         for mapping in self._mappings:
-            poller = self._poller_for(mapping)
+            self.run(mapping.logical_id, mapping)
+
+    def run(self, key: str, mapping: EventSourceMappingSpec) -> None:
+        """Starts polling ``mapping`` under ``key``, from the checkpoints ``halt`` kept."""
+        RecordFilter(mapping.filter_patterns)
+        with self._lock:
+            if self._stopped or key in self._running:
+                return
+            stop, health, wakeups = threading.Event(), HealthBoard(), Subscriptions(self._board)
+            # A halted mapping's own checkpoints, else a saved cloud's (by logical id).
+            resume = self._checkpoints.get(key) or self._resume_from.get(mapping.logical_id)
+            self._logical_ids[key] = mapping.logical_id
+            poller = self._poller_for(mapping, stop, health, wakeups, resume)
+            self._running[key] = _Running(poller, stop, health, wakeups)
             poller.start()
-            self._pollers.append(poller)
-            logger.info(
-                "polling %s for %s (%s)",
-                mapping.event_source_arn,
-                mapping.function_name,
-                mapping.logical_id,
-            )
+        logger.info("polling %s for %s (%s)", mapping.event_source_arn, mapping.function_name, key)
+
+    def halt(self, key: str) -> None:
+        """Stops the poller of ``key`` and waits for it; keeps its checkpoints for ``run``."""
+        with self._lock:
+            running = self._running.pop(key, None)
+        if running is None:
+            return
+        running.signal_stop()
+        running.poller.join(time.monotonic() + self._settings.join_timeout_s)
+        if isinstance(running.poller, StreamPoller):
+            with self._lock:
+                self._checkpoints[key] = running.poller.checkpoints()
+        logger.info("stopped polling for %s", key)
+
+    def forget(self, key: str) -> None:
+        """Drops what a deleted mapping left (after ``halt``)."""
+        with self._lock:
+            self._checkpoints.pop(key, None)
+            self._logical_ids.pop(key, None)
 
     def checkpoints(self) -> dict[str, dict[str, str]]:
-        """Each stream mapping's checkpoint per shard (SQS keeps its own position: the queue)."""
-        return {
-            logical_id: checkpoints
-            for logical_id, poller in self._stream_pollers.items()
-            if (checkpoints := poller.checkpoints())
-        }
+        """Each stream mapping's checkpoint per shard by logical id (for localcloud.persistence;
+        a mapping created at runtime has its UUID as logical id). SQS keeps its own position."""
+        with self._lock:
+            running = {k: r for k, r in self._running.items() if isinstance(r.poller, StreamPoller)}
+            found = {self._logical_ids[k]: dict(c) for k, c in self._checkpoints.items() if c}
+        for key, each in running.items():
+            assert isinstance(each.poller, StreamPoller)
+            if checkpoints := each.poller.checkpoints():
+                found[self._logical_ids[key]] = checkpoints
+        return found
 
     def health(self) -> list[dict[str, Any]]:
-        return self._health.snapshot()
+        with self._lock:
+            boards = [running.health for running in self._running.values()]
+        return [entry for board in boards for entry in board.snapshot()]
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wakeups.close()
+        with self._lock:
+            self._stopped = True
+            running = dict(self._running)
+            self._running.clear()
+        for each in running.values():
+            each.signal_stop()
         deadline = time.monotonic() + self._settings.join_timeout_s
-        for poller in self._pollers:
-            poller.join(deadline)
+        for key, each in running.items():
+            each.poller.join(deadline)
+            if isinstance(each.poller, StreamPoller):
+                # What checkpoints() reports after the stop: a saved cloud's last position.
+                with self._lock:
+                    self._checkpoints[key] = each.poller.checkpoints()
 
-    def _poller_for(self, mapping: EventSourceMappingSpec) -> Poller:
+    def _poller_for(
+        self,
+        mapping: EventSourceMappingSpec,
+        stop: threading.Event,
+        health: HealthBoard,
+        wakeups: Subscriptions,
+        resume_from: dict[str, str] | None,
+    ) -> Poller:
         if mapping.source == "sqs":
             return SqsPoller(
                 mapping,
@@ -111,22 +181,21 @@ class EventSourceMappingSupervisor:
                 region=self._region,
                 invoker=self._invoker,
                 settings=self._settings,
-                stop=self._stop,
-                health=self._health,
-                wakeups=self._wakeups,
+                stop=stop,
+                health=health,
+                wakeups=wakeups,
             )
-        poller = self._stream_pollers[mapping.logical_id] = StreamPoller(
+        return StreamPoller(
             mapping,
             make_source=self._source_factory(mapping),
             invoker=self._invoker,
             discard_factory=self._discarder(mapping),
             settings=self._settings,
-            stop=self._stop,
-            health=self._health,
-            wakeups=self._wakeups,
-            resume_from=self._resume_from.get(mapping.logical_id),
+            stop=stop,
+            health=health,
+            wakeups=wakeups,
+            resume_from=resume_from,
         )
-        return poller
 
     def _source_factory(self, mapping: EventSourceMappingSpec) -> Callable[[], StreamSource]:
         clients, region, arn = self._clients, self._region, mapping.event_source_arn

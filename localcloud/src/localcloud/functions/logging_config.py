@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import unquote
 
 from localcloud.specs import FunctionSpec
-from localcloud.wsgi import StartResponse, WsgiApp
+from localcloud.wsgi import StartResponse, WsgiApp, captured_response, with_body
 
 CONFIGURATION_PATH = re.compile(
     r"^/2015-03-31/functions/(?P<name>[^/]+)(?P<configuration>/configuration)?/?$"
@@ -62,18 +62,10 @@ class LoggingConfigReporter:
             spec = resolver.resolve(unquote(match["name"]))
         except LookupError:
             return self.app(environ, start_response)
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured.update(status=status, headers=headers)
-            return lambda _data: None
-
-        body = b"".join(self.app(environ, capture))
-        status, headers = captured["status"], captured["headers"]
+        status, headers, body = captured_response(self.app, environ)
         if status.startswith("200"):
             body = self._with_logging_config(body, spec, bool(match["configuration"]))
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-            headers.append(("Content-Length", str(len(body))))
+            headers = with_body(headers, body)
         start_response(status, headers)
         return [body]
 

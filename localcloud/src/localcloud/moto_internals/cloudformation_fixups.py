@@ -12,6 +12,9 @@ What moto cannot take, measured on moto 5.2.5 (each fixup has a test in tests/te
 - Function ``Layers``: moto rejects layer versions it does not hold (the official Powertools
   layer); the workers use the venv's Powertools instead, and the stack's own layers from their
   ContentUri folders (``FunctionSpec.layer_dirs``).
+- Function ``Architectures``, ``TracingConfig`` and ``EphemeralStorage``: moto's CloudFormation
+  ignores them (it reports x86_64 and PassThrough); they travel, with the ``Layers``, through an
+  internal output and ``moto_internals.lambda_configuration`` sets them on moto's function.
 - Any other type moto's CloudFormation does not know is dropped and reported.
 Internal outputs carry ``INTERNAL_OUTPUT_PREFIX``; the deployer hides them once read.
 """
@@ -31,6 +34,12 @@ REST_API_TYPE = "AWS::ApiGateway::RestApi"
 STAGE_TYPE = "AWS::ApiGateway::Stage"
 DEPLOYMENT_TYPE = "AWS::ApiGateway::Deployment"
 FUNCTION_TYPE = "AWS::Lambda::Function"
+LAYER_VERSION_TYPE = "AWS::Lambda::LayerVersion"
+# moto resolves a Ref to its LayerVersion to the object, which Fn::ToJsonString cannot encode:
+# such a layer travels as {LAYER_REF_KEY: logical id} (lambda_configuration resolves it).
+LAYER_REF_KEY = "LocalCloudLayerVersion"
+# What get-function-configuration must report as the template declares it (moto drops them).
+DECLARED_FUNCTION_PROPERTIES = ("Architectures", "TracingConfig", "EphemeralStorage", "Layers")
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,8 @@ class MotoTemplate:
     template: dict[str, Any]
     esm_outputs: dict[str, str] = field(default_factory=dict)  # ESM logical id -> output key
     api_outputs: dict[str, str] = field(default_factory=dict)  # RestApi logical id -> output key
+    # Function logical id -> output key of its DECLARED_FUNCTION_PROPERTIES
+    function_outputs: dict[str, str] = field(default_factory=dict)
     # Function logical id -> output key of its LoggingConfig (moto's Lambda keeps none).
     logging_outputs: dict[str, str] = field(default_factory=dict)
     dropped: list[DroppedResource] = field(default_factory=list)
@@ -77,6 +88,29 @@ def _add_internal_output(
     if condition:
         output["Condition"] = condition
     outputs[key] = output
+
+
+def _carry_declared_configuration(
+    result: MotoTemplate, logical_id: str, props: dict[str, Any], condition: str | None
+) -> None:
+    """A function's properties moto drops go to an internal output; its Layers leave moto's copy."""
+    declared = {k: props[k] for k in DECLARED_FUNCTION_PROPERTIES if k in props}
+    resources = result.template["Resources"]
+    if isinstance(declared.get("Layers"), list):
+        declared["Layers"] = [
+            {LAYER_REF_KEY: layer["Ref"]}
+            if isinstance(layer, dict)
+            and (resources.get(layer.get("Ref")) or {}).get("Type") == LAYER_VERSION_TYPE
+            else layer
+            for layer in declared["Layers"]
+        ]
+    if declared:
+        key = internal_output_key("Function", logical_id)
+        _add_internal_output(result.template["Outputs"], key, declared, condition)
+        result.function_outputs[logical_id] = key
+    if "Layers" in props:
+        del props["Layers"]
+        result.stripped_layers.append(logical_id)
 
 
 def prepare_for_moto(translated: dict[str, Any]) -> MotoTemplate:
@@ -117,9 +151,8 @@ def prepare_for_moto(translated: dict[str, Any]) -> MotoTemplate:
                 outputs, key, {"Body": body, "StageName": stages.get(logical_id)}, condition
             )
             result.api_outputs[logical_id] = key
-        elif rtype == FUNCTION_TYPE and "Layers" in props:
-            del props["Layers"]
-            result.stripped_layers.append(logical_id)
+        elif rtype == FUNCTION_TYPE:
+            _carry_declared_configuration(result, logical_id, props, condition)
         elif resource_class_from_type(rtype) is None:
             result.dropped.append(
                 DroppedResource(logical_id, rtype, "not supported by moto's CloudFormation")

@@ -1,0 +1,222 @@
+"""The event source mappings the Lambda API sees: UUIDs, states, and the pollers they drive.
+
+Each mapping keeps its API-shaped properties (what CreateEventSourceMapping took, or the
+template's resolved properties) and the spec built from them (``deploy.esm_specs``). State
+changes run as Lambda reports them: a create answers ``Creating`` and becomes ``Enabled`` once
+its poller runs (``Disabled`` if created disabled); an update answers ``Updating`` /
+``Disabling`` / ``Enabling`` and settles once the poller is restarted with the new settings or
+stopped; a delete answers ``Deleting`` and the mapping is gone once its poller has stopped. A
+mapping in transition refuses further changes (``ResourceInUseException``), as Lambda does.
+The pollers are the supervisor's; stream checkpoints survive a pause, so re-enabling resumes
+after the last processed record.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from localcloud.deploy.esm_specs import esm_spec
+from localcloud.specs import EventSourceMappingSpec, StackEventSourceMapping
+
+logger = logging.getLogger(__name__)
+
+USER_INITIATED = "USER_INITIATED"
+SETTLED = ("Enabled", "Disabled")
+
+
+class MappingNotFound(LookupError):
+    """No mapping has this UUID (ResourceNotFoundException)."""
+
+
+class MappingInUse(RuntimeError):
+    """The mapping is being created, updated or deleted (ResourceInUseException)."""
+
+
+class Runner(Protocol):
+    """What runs the pollers: ``localcloud.esm.supervisor.EventSourceMappingSupervisor``."""
+
+    def run(self, key: str, mapping: EventSourceMappingSpec) -> None: ...
+
+    def halt(self, key: str) -> None: ...
+
+    def forget(self, key: str) -> None: ...
+
+
+@dataclass
+class Mapping:
+    uuid: str
+    properties: dict[str, Any]  # API-shaped, FunctionName resolved to the physical name
+    spec: EventSourceMappingSpec
+    state: str
+    state_transition_reason: str
+    last_modified: float
+    logical_id: str | None = None  # set for the stack's own mappings
+
+
+class EventSourceMappings:
+    """Every mapping by UUID; thread-safe. ``runner`` starts and stops their pollers.
+
+    ``stack_name`` is the deployed stack whose template's mappings ``add_stack_mapping`` adds.
+    """
+
+    def __init__(self, runner: Runner, stack_name: str = "") -> None:
+        self._runner = runner
+        self.stack_name = stack_name
+        self._lock = threading.Lock()
+        self._mappings: dict[str, Mapping] = {}
+        self._transitions: list[threading.Thread] = []
+
+    def add_stack_mapping(self, resource: StackEventSourceMapping) -> Mapping:
+        """One of the deployed template's mappings, polled from now on if enabled."""
+        spec = esm_spec(resource.logical_id, resource.properties)
+        mapping = self._new(resource.properties, spec, resource.logical_id, resource.uuid)
+        mapping.state = "Enabled" if spec.enabled else "Disabled"
+        if spec.enabled:
+            self._runner.run(mapping.uuid, spec)
+        return mapping
+
+    def create(self, properties: dict[str, Any]) -> Mapping:
+        """A mapping created through the API; answers ``Creating``, then starts polling."""
+        key = str(uuid.uuid4())
+        spec = esm_spec(key, properties)
+        mapping = self._new(properties, spec, None, key)
+        answer = replace(mapping)  # as it is now: the transition may settle before we answer
+        self._transition(mapping, None, spec if spec.enabled else None)
+        return answer
+
+    def get(self, mapping_uuid: str) -> Mapping:
+        with self._lock:
+            try:
+                return replace(self._mappings[mapping_uuid])
+            except KeyError:
+                raise MappingNotFound(mapping_uuid) from None
+
+    def matching(
+        self, function_name: str | None = None, source_arn: str | None = None
+    ) -> list[Mapping]:
+        with self._lock:
+            found = [replace(m) for m in self._mappings.values()]
+        return [
+            m
+            for m in found
+            if (function_name is None or m.spec.function_name == function_name)
+            and (source_arn is None or m.spec.event_source_arn == source_arn)
+        ]
+
+    def update(self, mapping_uuid: str, changes: dict[str, Any]) -> Mapping:
+        """Applies ``changes`` (UpdateEventSourceMapping's fields) to the running poller."""
+        with self._lock:
+            mapping = self._settled(mapping_uuid)
+            properties = {**mapping.properties, **changes}
+            spec = esm_spec(mapping.spec.logical_id, properties)
+            was_enabled = mapping.state == "Enabled"
+            mapping.properties, mapping.spec = properties, spec
+            if was_enabled == spec.enabled:
+                mapping.state = "Updating"
+            else:
+                mapping.state = "Enabling" if spec.enabled else "Disabling"
+            self._touch(mapping)
+            answer = replace(mapping)  # as it is now: the transition may settle before we answer
+        self._transition(
+            mapping, mapping_uuid if was_enabled else None, spec if spec.enabled else None
+        )
+        return answer
+
+    def delete(self, mapping_uuid: str) -> Mapping:
+        with self._lock:
+            mapping = self._settled(mapping_uuid)
+            mapping.state = "Deleting"
+            self._touch(mapping)
+            answer = replace(mapping)
+        self._transition(mapping, mapping_uuid, None, remove=True)
+        return answer
+
+    def stack_mappings(self) -> list[Mapping]:
+        return [m for m in self.matching() if m.logical_id is not None]
+
+    def wait_settled(self, timeout_s: float) -> None:
+        """Waits for the transitions in progress (tests, shutdown)."""
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            transitions = list(self._transitions)
+        for thread in transitions:
+            thread.join(max(deadline - time.monotonic(), 0))
+
+    def _new(
+        self,
+        properties: dict[str, Any],
+        spec: EventSourceMappingSpec,
+        logical_id: str | None,
+        key: str | None = None,
+    ) -> Mapping:
+        properties = {**properties, "FunctionName": spec.function_name}
+        mapping = Mapping(
+            uuid=key or str(uuid.uuid4()),
+            properties=properties,
+            spec=spec,
+            state="Creating",
+            state_transition_reason=USER_INITIATED,
+            last_modified=time.time(),
+            logical_id=logical_id,
+        )
+        with self._lock:
+            self._mappings[mapping.uuid] = mapping
+        return mapping
+
+    def _settled(self, mapping_uuid: str) -> Mapping:
+        """The mapping (lock held), refusing one that is still changing."""
+        mapping = self._mappings.get(mapping_uuid)
+        if mapping is None:
+            raise MappingNotFound(mapping_uuid)
+        if mapping.state not in SETTLED:
+            raise MappingInUse(
+                f"Cannot update the event source mapping {mapping_uuid} because it is in use "
+                f"(State: {mapping.state})."
+            )
+        return mapping
+
+    @staticmethod
+    def _touch(mapping: Mapping) -> None:
+        mapping.last_modified = time.time()
+        mapping.state_transition_reason = USER_INITIATED
+
+    def _transition(
+        self,
+        mapping: Mapping,
+        halt: str | None,
+        run: EventSourceMappingSpec | None,
+        *,
+        remove: bool = False,
+    ) -> None:
+        """Stops and/or starts the poller off the request thread, then settles the state.
+
+        Stopping waits for an in-flight batch (up to the join timeout), which an API answer
+        must not; Lambda too answers first and reports the transition in ``State``.
+        """
+
+        def settle() -> None:
+            try:
+                if halt is not None:
+                    self._runner.halt(halt)
+                if remove:
+                    self._runner.forget(mapping.uuid)
+                if run is not None:
+                    self._runner.run(mapping.uuid, run)
+            except Exception:
+                logger.exception("event source mapping %s: %s failed", mapping.uuid, mapping.state)
+            with self._lock:
+                if remove:
+                    self._mappings.pop(mapping.uuid, None)
+                else:
+                    mapping.state = "Enabled" if run is not None else "Disabled"
+                self._transitions = [t for t in self._transitions if t.is_alive() and t is not me]
+
+        me = threading.Thread(target=settle, name=f"esm-api-{mapping.uuid[:8]}", daemon=True)
+        with self._lock:
+            self._transitions.append(me)
+        me.start()

@@ -1,0 +1,105 @@
+"""The stack's event source mappings in CloudFormation's resource lists, with their UUIDs.
+
+moto never holds the mappings (``moto_internals.cloudformation_fixups`` takes them out of its
+template), so its ``ListStackResources`` and ``DescribeStackResources`` answers lack them; this
+middleware adds each of the stack's mappings as ``AWS::Lambda::EventSourceMapping`` with its
+UUID as the physical id (as CloudFormation reports it) to moto's XML answer for that stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+from localcloud.esm.mappings import EventSourceMappings, Mapping
+from localcloud.wsgi import (
+    Environ,
+    StartResponse,
+    WsgiApp,
+    captured_response,
+    read_body,
+    with_body,
+)
+
+ESM_TYPE = "AWS::Lambda::EventSourceMapping"
+_LISTS = {
+    "ListStackResources": "StackResourceSummaries",
+    "DescribeStackResources": "StackResources",
+}
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _member(action: str, mapping: Mapping, stack_name: str, stack_id: str | None) -> str:
+    fields: dict[str, Any] = {
+        "LogicalResourceId": mapping.logical_id,
+        "PhysicalResourceId": mapping.uuid,
+        "ResourceType": ESM_TYPE,
+        "ResourceStatus": "CREATE_COMPLETE",
+    }
+    if action == "ListStackResources":
+        fields["LastUpdatedTimestamp"] = _iso(mapping.last_modified)
+    else:
+        fields.update(StackName=stack_name, Timestamp=_iso(mapping.last_modified))
+        if stack_id:
+            fields["StackId"] = stack_id
+    inner = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in fields.items())
+    return f"<member>{inner}</member>"
+
+
+class StackMappingResources:
+    """WSGI middleware adding ``mappings``' stack mappings to moto's stack resource lists."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self.mappings: EventSourceMappings | None = None
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        mappings = self.mappings
+        if mappings is None or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        if "x-www-form-urlencoded" not in environ.get("CONTENT_TYPE", ""):
+            return self.app(environ, start_response)
+        params = {k: v[-1] for k, v in parse_qs(read_body(environ).decode()).items()}
+        action = params.get("Action", "")
+        if action not in _LISTS or not self._is_stack(params.get("StackName"), mappings):
+            return self.app(environ, start_response)
+        status, headers, body = captured_response(self.app, environ)
+        if status.startswith("200"):
+            body = self._with_mappings(action, params, body.decode(), mappings).encode()
+            headers = with_body(headers, body)
+        start_response(status, headers)
+        return [body]
+
+    @staticmethod
+    def _is_stack(name_or_id: str | None, mappings: EventSourceMappings) -> bool:
+        stack = mappings.stack_name
+        return bool(stack) and (name_or_id == stack or f":stack/{stack}/" in (name_or_id or ""))
+
+    @staticmethod
+    def _with_mappings(
+        action: str, params: dict[str, str], xml: str, mappings: EventSourceMappings
+    ) -> str:
+        wanted = params.get("LogicalResourceId")
+        physical = params.get("PhysicalResourceId")
+        own = [
+            m
+            for m in mappings.stack_mappings()
+            if (wanted is None or m.logical_id == wanted) and (physical in (None, m.uuid))
+        ]
+        if not own:
+            return xml
+        stack_id = re.search(r"<StackId>(.*?)</StackId>", xml)
+        members = "".join(
+            _member(action, m, mappings.stack_name, stack_id[1] if stack_id else None) for m in own
+        )
+        element = _LISTS[action]
+        if f"<{element}/>" in xml:
+            return xml.replace(f"<{element}/>", f"<{element}>{members}</{element}>", 1)
+        return xml.replace(f"</{element}>", f"{members}</{element}>", 1)

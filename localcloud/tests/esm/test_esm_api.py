@@ -1,0 +1,258 @@
+"""The Lambda event source mapping API against the local cloud's server, driving real pollers.
+
+boto3's Lambda client talks to a LocalCloudServer (moto plus the local cloud's routes); the
+mappings it creates, pauses, updates and deletes are polled by the supervisor over moto's
+Kinesis and SQS, feeding a recording function.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from tests.esm.esm_support import FAST, Cloud, RecordingFunction, kinesis_data, wait_until
+
+from localcloud.esm.mappings import EventSourceMappings
+from localcloud.esm.supervisor import EventSourceMappingSupervisor
+from localcloud.server import LocalCloudServer
+
+REGION = "us-east-1"
+FUNCTION = "fn-under-test"
+
+
+def _resolve(name_or_arn: str) -> str:
+    name = name_or_arn.split(":function:", 1)[-1].split(":", 1)[0]
+    if name != FUNCTION:
+        raise LookupError(name_or_arn)
+    return name
+
+
+class Api:
+    """boto3's Lambda client at the server, plus the function the mappings invoke."""
+
+    def __init__(self, server: LocalCloudServer) -> None:
+        self.function = RecordingFunction()
+        self.supervisor = EventSourceMappingSupervisor([], self.function, server.url, REGION, FAST)
+        self.mappings = EventSourceMappings(self.supervisor)
+        self.client: Any = boto3.client("lambda", endpoint_url=server.url, region_name=REGION)
+
+    def state(self, mapping_uuid: str) -> str:
+        return str(self.client.get_event_source_mapping(UUID=mapping_uuid)["State"])
+
+    def settle(self, mapping_uuid: str, state: str) -> None:
+        wait_until(lambda: self.state(mapping_uuid) == state, 10, state)
+
+    def create(self, **params: Any) -> dict[str, Any]:
+        created: dict[str, Any] = self.client.create_event_source_mapping(
+            FunctionName=FUNCTION, **params
+        )
+        return created
+
+    def error(self, call: str, **params: Any) -> tuple[str, int]:
+        with pytest.raises(ClientError) as raised:
+            getattr(self.client, call)(**params)
+        response = raised.value.response
+        return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+@pytest.fixture
+def api(local_server: LocalCloudServer) -> Iterator[Api]:
+    api = Api(local_server)
+    local_server.set_event_source_mappings(api.mappings, _resolve, REGION)
+    yield api
+    local_server.set_event_source_mappings(None)
+    api.supervisor.stop()
+
+
+@pytest.fixture
+def aws(local_server: LocalCloudServer) -> Cloud:
+    return Cloud(local_server.url, REGION)
+
+
+def _sequence_numbers(function: RecordingFunction) -> list[str]:
+    return [r["kinesis"]["sequenceNumber"] for batch in function.batches for r in batch]
+
+
+def test_a_kinesis_mapping_created_at_runtime_polls(api: Api, aws: Cloud) -> None:
+    name, arn = aws.stream()
+    put = aws.put(name, [("p", {"n": i}) for i in range(3)])
+    created = api.create(EventSourceArn=arn, StartingPosition="TRIM_HORIZON", BatchSize=10)
+
+    assert created["State"] == "Creating"
+    assert created["StateTransitionReason"] == "USER_INITIATED"
+    assert created["FunctionArn"].endswith(f":function:{FUNCTION}")
+    api.settle(created["UUID"], "Enabled")
+    wait_until(lambda: api.function.record_count() == 3, what="the stream's records")
+    assert _sequence_numbers(api.function) == put
+
+
+def test_an_sqs_mapping_created_at_runtime_polls(api: Api, aws: Cloud) -> None:
+    url, arn = aws.queue()
+    aws.send(url, ["one", "two"])
+    created = api.create(EventSourceArn=arn, BatchSize=1)
+    api.settle(created["UUID"], "Enabled")
+
+    wait_until(lambda: aws.depth(url) == 0, what="the queue drained")
+    bodies = sorted(r["body"] for batch in api.function.batches for r in batch)
+    assert bodies == ["one", "two"]
+    assert {len(batch) for batch in api.function.batches} == {1}
+
+
+def test_disabling_pauses_and_enabling_resumes_from_the_checkpoint(api: Api, aws: Cloud) -> None:
+    name, arn = aws.stream(shards=2)
+    first = aws.put(name, [(f"k{i}", {"n": i}) for i in range(6)])
+    mapping_uuid = api.create(EventSourceArn=arn, StartingPosition="TRIM_HORIZON")["UUID"]
+    wait_until(lambda: api.function.record_count() == 6, what="the first records")
+
+    paused = api.client.update_event_source_mapping(UUID=mapping_uuid, Enabled=False)
+    assert paused["State"] == "Disabling"
+    api.settle(mapping_uuid, "Disabled")
+    second = aws.put(name, [(f"k{i}", {"n": 6 + i}) for i in range(6)])
+    # Disabled: the pollers (FAST: a read every 50 ms) deliver nothing while it stays so.
+    time.sleep(1.0)
+    assert api.function.record_count() == 6
+
+    resumed = api.client.update_event_source_mapping(UUID=mapping_uuid, Enabled=True)
+    assert resumed["State"] == "Enabling"
+    api.settle(mapping_uuid, "Enabled")
+    wait_until(lambda: api.function.record_count() == 12, what="the records put while paused")
+    time.sleep(0.5)  # anything re-delivered from before the pause would arrive meanwhile
+    delivered = _sequence_numbers(api.function)
+    assert sorted(delivered) == sorted(first + second)  # each record exactly once
+
+
+def test_an_update_takes_effect_on_the_running_poller(api: Api, aws: Cloud) -> None:
+    name, arn = aws.stream()
+    mapping_uuid = api.create(EventSourceArn=arn, StartingPosition="TRIM_HORIZON", BatchSize=100)[
+        "UUID"
+    ]
+    api.settle(mapping_uuid, "Enabled")
+    aws.put(name, [("p", {"n": i, "kind": "any"}) for i in range(8)])
+    wait_until(lambda: api.function.record_count() == 8, what="the first records")
+    assert [len(b) for b in api.function.batches] == [8]
+
+    keep_only = json.dumps({"data": {"kind": ["keep"]}})
+    updated = api.client.update_event_source_mapping(
+        UUID=mapping_uuid, BatchSize=2, FilterCriteria={"Filters": [{"Pattern": keep_only}]}
+    )
+    assert updated["State"] == "Updating"
+    assert (updated["BatchSize"], updated["FilterCriteria"]["Filters"][0]["Pattern"]) == (
+        2,
+        keep_only,
+    )
+    api.settle(mapping_uuid, "Enabled")
+    aws.put(name, [("p", {"n": 8 + i, "kind": "keep" if i % 2 else "drop"}) for i in range(8)])
+    wait_until(lambda: api.function.record_count() == 12, what="the kept records")
+    time.sleep(0.5)  # a dropped or re-delivered record would arrive meanwhile
+
+    later = api.function.batches[1:]
+    assert all(len(batch) <= 2 for batch in later)
+    assert [kinesis_data(r)["n"] for batch in later for r in batch] == [9, 11, 13, 15]
+
+
+def test_deleting_a_mapping_stops_its_poller(api: Api, aws: Cloud) -> None:
+    url, arn = aws.queue()
+    mapping_uuid = api.create(EventSourceArn=arn)["UUID"]
+    api.settle(mapping_uuid, "Enabled")
+
+    deleted = api.client.delete_event_source_mapping(UUID=mapping_uuid)
+    assert deleted["State"] == "Deleting"
+    wait_until(
+        lambda: mapping_uuid not in {m["UUID"] for m in api.client.list_event_source_mappings()
+                                     ["EventSourceMappings"]},
+        what="the mapping gone",
+    )  # fmt: skip
+    assert api.error("get_event_source_mapping", UUID=mapping_uuid) == (
+        "ResourceNotFoundException",
+        404,
+    )
+    aws.send(url, ["left alone"])
+    time.sleep(1.0)
+    assert api.function.events == []
+    assert aws.depth(url) == 1
+
+
+def test_list_filters_by_function_and_by_source(api: Api, aws: Cloud) -> None:
+    _, queue_arn = aws.queue()
+    _, stream_arn = aws.stream()
+    on_queue = api.create(EventSourceArn=queue_arn, Enabled=False)["UUID"]
+    on_stream = api.create(EventSourceArn=stream_arn, StartingPosition="LATEST", Enabled=False)[
+        "UUID"
+    ]
+
+    listed = api.client.list_event_source_mappings(EventSourceArn=stream_arn)
+    assert [m["UUID"] for m in listed["EventSourceMappings"]] == [on_stream]
+    by_function = api.client.list_event_source_mappings(FunctionName=FUNCTION)
+    assert {m["UUID"] for m in by_function["EventSourceMappings"]} == {on_queue, on_stream}
+    page = api.client.list_event_source_mappings(FunctionName=FUNCTION, MaxItems=1)
+    assert len(page["EventSourceMappings"]) == 1
+    rest = api.client.list_event_source_mappings(
+        FunctionName=FUNCTION, MaxItems=1, Marker=page["NextMarker"]
+    )
+    assert {page["EventSourceMappings"][0]["UUID"], rest["EventSourceMappings"][0]["UUID"]} == {
+        on_queue,
+        on_stream,
+    }
+    assert "NextMarker" not in rest
+
+
+def test_errors_are_lambdas(api: Api, aws: Cloud) -> None:
+    unknown = "00000000-0000-0000-0000-000000000000"
+    not_found = ("ResourceNotFoundException", 404)
+    assert api.error("get_event_source_mapping", UUID=unknown) == not_found
+    assert api.error("update_event_source_mapping", UUID=unknown, Enabled=False) == not_found
+    assert api.error("delete_event_source_mapping", UUID=unknown) == not_found
+
+    url, queue_arn = aws.queue()
+    invalid = ("InvalidParameterValueException", 400)
+    create = api.client.create_event_source_mapping
+    assert api.error(
+        "create_event_source_mapping", FunctionName="nope", EventSourceArn=queue_arn
+    ) == (
+        "ResourceNotFoundException",
+        404,
+    )
+    for params in (
+        {"BatchSize": 20},  # over 10 needs a batching window for SQS
+        {"StartingPosition": "LATEST"},  # not for SQS
+        {"FilterCriteria": {"Filters": [{"Pattern": '{"body": 1}'}]}},
+        {"FunctionResponseTypes": ["Everything"]},
+    ):
+        assert (
+            api.error(
+                "create_event_source_mapping",
+                FunctionName=FUNCTION,
+                EventSourceArn=queue_arn,
+                **params,
+            )
+            == invalid
+        ), params
+    _, stream_arn = aws.stream()
+    assert (
+        api.error(  # a stream needs a StartingPosition
+            "create_event_source_mapping", FunctionName=FUNCTION, EventSourceArn=stream_arn
+        )
+        == invalid
+    )
+    assert (
+        api.error(
+            "create_event_source_mapping",
+            FunctionName=FUNCTION,
+            EventSourceArn="arn:aws:sns:us-east-1:123456789012:topic",
+        )
+        == invalid
+    )
+
+    existing = create(FunctionName=FUNCTION, EventSourceArn=queue_arn, Enabled=False)
+    assert api.error(
+        "create_event_source_mapping", FunctionName=FUNCTION, EventSourceArn=queue_arn
+    ) == ("ResourceConflictException", 409)
+    api.settle(existing["UUID"], "Disabled")
+    assert api.error("update_event_source_mapping", UUID=existing["UUID"], BatchSize=20) == invalid
+    assert api.state(existing["UUID"]) == "Disabled"  # a refused update changes nothing
+    assert aws.depth(url) == 0
