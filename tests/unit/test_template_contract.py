@@ -233,3 +233,15 @@ def test_powertools_layer_is_the_pinned_release_for_the_functions_runtime() -> N
         f"/aws/service/powertools/python/{architecture}/{function_globals['Runtime']}/{pinned}"
     )
     assert function_globals["Layers"][0] == {"Ref": "PowertoolsLayerArn"}
+
+
+def test_the_benchmarks_overrides_are_parameters_the_template_declares() -> None:
+    # bench.latency deploys with the record processor's batching window at 0; a merge once
+    # dropped the parameter, and only `make bench` (not in CI) would have noticed.
+    from bench.latency import NO_BATCHING_WINDOW  # noqa: PLC0415 - bench is not a test dependency
+
+    template = repository.template()
+    names = {override.split("=", 1)[0] for override in NO_BATCHING_WINDOW}
+    assert names <= set(template["Parameters"])
+    resolved = resolve_parameters(template, None, "default", NO_BATCHING_WINDOW)
+    assert all(resolved[name] == "0" for name in names)
