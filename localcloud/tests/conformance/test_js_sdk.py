@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import pytest
 from tests.conformance.runners import REPO_ROOT, JsSdk
@@ -46,6 +47,12 @@ def test_sqs_send_and_receive_by_queue_name(js: JsSdk, outputs: dict[str, str]) 
     _send_receive_delete(js, queue_url)
 
 
+def _get_item(js: JsSdk, table: str, key: dict[str, Any]) -> dict[str, dict[str, str]] | None:
+    answer = js("dynamodb", "GetItem", {"TableName": table, "Key": key, "ConsistentRead": True})
+    item: dict[str, dict[str, str]] | None = answer.get("Item")
+    return item
+
+
 @pytest.mark.conformance(client=CLIENT, operation="DynamoDB PutItem → stream → GetItem")
 def test_dynamodb_put_item_reaches_the_listener(js: JsSdk, outputs: dict[str, str]) -> None:
     batch = f"js-{uuid.uuid4().hex[:8]}"
@@ -53,17 +60,9 @@ def test_dynamodb_put_item_reaches_the_listener(js: JsSdk, outputs: dict[str, st
     item = {**key, "arrival_ms": {"N": "1"}}
     js("dynamodb", "PutItem", {"TableName": outputs["ProcessedRecordsTableName"], "Item": item})
 
-    def captured() -> dict[str, dict[str, str]] | None:
-        answer = js(
-            "dynamodb",
-            "GetItem",
-            {"TableName": outputs["ListenerTableName"], "Key": key, "ConsistentRead": True},
-        )
-        item: dict[str, dict[str, str]] | None = answer.get("Item")
-        return item
-
-    wait_until(lambda: captured() is not None, 60, "the listener's item")
-    listened = captured()
+    table = outputs["ListenerTableName"]
+    wait_until(lambda: _get_item(js, table, key) is not None, 60, "the listener's item")
+    listened = _get_item(js, table, key)
     assert listened is not None
     assert listened["batch"] == {"S": batch}
 
@@ -176,17 +175,9 @@ def test_kinesis_put_record_over_http2_is_processed(js: JsSdk, outputs: dict[str
     )
     key = {"PK": {"S": batch}, "SK": {"S": "000001"}}
 
-    def processed() -> dict[str, dict[str, str]] | None:
-        answer = js(
-            "dynamodb",
-            "GetItem",
-            {"TableName": outputs["ProcessedRecordsTableName"], "Key": key, "ConsistentRead": True},
-        )
-        item: dict[str, dict[str, str]] | None = answer.get("Item")
-        return item
-
-    wait_until(lambda: processed() is not None, 60, "the processed item")
-    item = processed()
+    table = outputs["ProcessedRecordsTableName"]
+    wait_until(lambda: _get_item(js, table, key) is not None, 60, "the processed item")
+    item = _get_item(js, table, key)
     assert item is not None
     assert item["sequence_number"] == {"S": put["SequenceNumber"]}
 
