@@ -8,8 +8,10 @@ time, as a share of one core. The settings, all measured in the same run:
   0.25 s, every SQS poller long-polled moto 1 s at a time;
 - `fixed 2.5 s`: what an adaptive interval costs once it has grown to a 2.5 s cap (it then
   polls like a fixed 2.5 s interval, and a record arriving after a quiet spell waits for it);
-- `wake-ups` (the default): the pollers sleep until the moto server sees a write to what
-  they watch, with a slow safety poll (`PollerSettings.idle_poll_interval_s`).
+- `wake-ups, no SQS long poll`: every poller sleeps until the moto server sees a write to what
+  it watches, with a slow safety poll (`PollerSettings.idle_poll_interval_s`);
+- `wake-ups` (the default): the same, but each SQS mapping's first poller long-polls moto 1 s
+  at a time, which answers a waiting receive the moment a message lands.
 
 Linux only (CPU is read from /proc).
 """
@@ -45,6 +47,7 @@ SETTINGS: dict[str, PollerSettings] = {
     "fixed 2.5 s (adaptive at its cap)": replace(
         WAKE_UPS, wake_on_writes=False, idle_poll_interval_s=2.5, sqs_wait_time_s=0
     ),
+    "wake-ups, no SQS long poll": replace(WAKE_UPS, sqs_wait_time_s=0),
     WAKE_UPS_NAME: WAKE_UPS,
 }
 BASELINE = next(iter(SETTINGS))

@@ -221,6 +221,25 @@ def test_records_nobody_announces_arrive_by_the_safety_poll(cloud: Cloud, start:
     wait_until(lambda: function.record_count() == 2, what="both, by the safety poll")
 
 
+def test_an_idle_sqs_mapping_long_polls_so_an_unannounced_message_is_not_left_waiting(
+    cloud: Cloud, start: Start
+) -> None:
+    """By default each SQS mapping's first poller waits inside a moto long poll, which answers
+    when a message lands, rung or not (the quicker path for POST /inbox -> GET /outbox)."""
+    url, arn = cloud.queue()
+    function = RecordingFunction()
+    defaults_asleep = replace(PollerSettings(), idle_poll_interval_s=3600.0)
+    start([mapping("sqs", arn, maximum_concurrency=3)], function, defaults_asleep, WakeupBoard())
+
+    cloud.send(url, ["first"])  # found by the first receive; then the poller is idle
+    wait_until(lambda: function.record_count() == 1, what="the first message")
+    wait_until(lambda: cloud.depth(url) == 0, what="the first message deleted")
+
+    cloud.send(url, ["unannounced"])
+    wait_until(lambda: function.record_count() == 2, what="the message, by the long poll")
+    assert [r["body"] for b in function.batches for r in b] == ["first", "unannounced"]
+
+
 def test_stop_ends_idle_waits_however_long_the_safety_poll(cloud: Cloud, start: Start) -> None:
     _, stream_arn = cloud.stream(shards=1)
     _, queue_arn = cloud.queue()

@@ -32,9 +32,13 @@ class PollerSettings:
     error_backoff_max_s: float = 30.0
     # How often a stream poller looks for new shards when no reshard wakes it.
     shard_discovery_interval_s: float = 30.0
-    # SQS long-poll wait while a batch is still empty, instead of waiting for a wake-up: the
-    # way before wake-ups (1 s), bench/idle.py's baseline. Also bounds how long stop() waits.
-    sqs_wait_time_s: int = 0
+    # SQS long-poll wait while a batch is still empty. With wake-ups only each mapping's first
+    # poller long-polls (the others wait for its backlog bell): moto answers a waiting receive
+    # the moment a message lands, one HTTP round trip sooner than a wake-up followed by a
+    # receive (POST /inbox -> GET /outbox p50, bench/latency.py), for one idle receive a second
+    # per mapping (bench/idle.py). 0: every poller waits for wake-ups. Without wake-ups every
+    # poller long-polls. Also bounds how long stop() waits for a poller.
+    sqs_wait_time_s: int = 1
     # SQS pollers per mapping when ScalingConfig.MaximumConcurrency is not set (AWS starts
     # with five pollers; two keeps a 2-core laptop responsive).
     sqs_default_concurrency: int = 2

@@ -10,14 +10,15 @@ RedrivePolicy. The number of poller threads, at most ScalingConfig.MaximumConcur
 concurrent invokes. Filters are evaluated message by message and only when the mapping has
 some; a poller that keeps failing backs off up to a cap and shows it (``localcloud.esm.health``).
 
-An idle poller does not long-poll moto: it sleeps until the moto server sees a message sent to
-its queue or a visibility change, now or when it falls due (``localcloud.esm.wakeups``). Only
-the first poller of a mapping waits for the queue; it wakes the others when a receive comes back
-full, so one message costs one receive, not one per poller (five receives fighting for the GIL
-added ~100 ms to POST /inbox -> GET /outbox in bench/latency.py). After a
-batch failed it rings itself for when the messages' visibility timeout ends; what nothing
-announces (another consumer's lease running out, a move into this queue as a dead-letter queue)
-waits for the safety poll.
+Only the first poller of a mapping waits for the queue: it long-polls moto
+(``PollerSettings.sqs_wait_time_s``), which answers the moment a message lands, and wakes the
+others when a receive comes back full, so one message costs one receive, not one per poller
+(five receives fighting for the GIL added ~100 ms to POST /inbox -> GET /outbox in
+bench/latency.py). The others sleep until then (``localcloud.esm.wakeups``). With the long poll
+off (0 s), the first poller sleeps too, until the moto server sees a message sent to its queue
+or a visibility change, now or when it falls due. After a batch failed a poller rings itself
+for when the messages' visibility timeout ends; what nothing announces (another consumer's
+lease running out, a move into this queue as a dead-letter queue) waits for the safety poll.
 
 Cost note, measured on moto 5.2.5: ReceiveMessage scans the whole queue, so it slows down
 linearly with queue depth (32 ms at 100 queued, 412 ms at 1,000, 1.45 s at 3,000); a deep
@@ -111,6 +112,7 @@ class SqsPoller:
         # holds: one message wakes one poller, a backlog all of them.
         watched = records_key(self._spec) if index == 0 else self._backlog
         wakeup = self._wakeups.subscribe(watched)
+        long_poll_s = self._long_poll_s(index)
         sqs = self._clients.client("sqs")
         backoff = Backoff(
             self._settings.retry_backoff_initial_s, self._settings.retry_backoff_max_s, self._stop
@@ -118,7 +120,7 @@ class SqsPoller:
         errors = FailingLoop(health, self._settings, self._stop)
         while not self._stop.is_set():
             try:
-                invoked_ok = self._poll_once(sqs, errors, wakeup)
+                invoked_ok = self._poll_once(sqs, errors, wakeup, long_poll_s)
             except Exception as error:
                 errors.failed(error)
                 continue
@@ -127,6 +129,12 @@ class SqsPoller:
             else:
                 # Failed invokes: back off instead of hammering a failing function.
                 backoff.wait()
+
+    def _long_poll_s(self, index: int) -> int:
+        """How long poller `index` long-polls an empty queue: only the first one with wake-ups."""
+        if index == 0 or not self._settings.wake_on_writes:
+            return self._settings.sqs_wait_time_s
+        return 0
 
     def _url(self, sqs: Any) -> str:
         with self._url_lock:
@@ -140,11 +148,11 @@ class SqsPoller:
                 )
             return self._queue_url
 
-    def _poll_once(self, sqs: Any, errors: FailingLoop, wakeup: Wakeup) -> bool:
+    def _poll_once(self, sqs: Any, errors: FailingLoop, wakeup: Wakeup, long_poll_s: int) -> bool:
         """One receive-invoke-delete cycle; False when an invoke failed."""
         url = self._url(sqs)
         ok = True
-        for records in self._receive(sqs, url, errors, wakeup):
+        for records in self._receive(sqs, url, errors, wakeup, long_poll_s):
             ok = self._process(sqs, url, records, wakeup) and ok
         return ok
 
@@ -155,7 +163,7 @@ class SqsPoller:
         wakeup.ring(float(attributes["Attributes"]["VisibilityTimeout"]) + VISIBLE_MARGIN_S)
 
     def _receive(
-        self, sqs: Any, url: str, errors: FailingLoop, wakeup: Wakeup
+        self, sqs: Any, url: str, errors: FailingLoop, wakeup: Wakeup, long_poll_s: int
     ) -> list[list[dict[str, Any]]]:
         spec = self._spec
         batch: BatchBuilder[dict[str, Any]] = BatchBuilder(
@@ -168,7 +176,7 @@ class SqsPoller:
                 QueueUrl=url,
                 MaxNumberOfMessages=wanted,
                 # Long-poll (if set) only while empty; then top up without waiting.
-                WaitTimeSeconds=0 if batch else self._settings.sqs_wait_time_s,
+                WaitTimeSeconds=0 if batch else long_poll_s,
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )
@@ -182,16 +190,16 @@ class SqsPoller:
             if batch.ready():
                 return batch.take()
             if not messages:
-                self._idle(wakeup, batch.time_left() if batch else None)
+                self._idle(wakeup, batch.time_left() if batch else None, long_poll_s)
         # Stopping: received but unprocessed messages reappear after their visibility timeout.
         return []
 
-    def _idle(self, wakeup: Wakeup, window_left: float | None) -> None:
+    def _idle(self, wakeup: Wakeup, window_left: float | None, long_poll_s: int) -> None:
         """Waits between empty receives: within a batching window, or when not long-polling."""
         interval = self._settings.idle_poll_interval_s
         if window_left is not None:
             wakeup.wait(min(interval, window_left))
-        elif self._settings.sqs_wait_time_s == 0:
+        elif long_poll_s == 0:
             wakeup.wait(interval)
 
     def _process(self, sqs: Any, url: str, records: list[dict[str, Any]], wakeup: Wakeup) -> bool:
