@@ -94,8 +94,11 @@ def _trigger_example(trigger: dict[str, str]) -> str:
     resource = arn.split(":", 5)[-1]
     via = f"  # triggers {trigger['function']}"
     if source == "sqs":
-        url = f"$(aws sqs get-queue-url --queue-name {resource} --query QueueUrl --output text)"
-        return f"aws sqs send-message --queue-url {url} --message-body '{_SAMPLE_JSON}'{via}"
+        # AWS CLI v1 picks SQS's endpoint itself unless --endpoint-url is given: it ignores
+        # AWS_ENDPOINT_URL for sqs alone (CLI v2 honours it; the flag works with both).
+        sqs = "aws sqs --endpoint-url $AWS_ENDPOINT_URL"
+        url = f"$({sqs} get-queue-url --queue-name {resource} --query QueueUrl --output text)"
+        return f"{sqs} send-message --queue-url {url} --message-body '{_SAMPLE_JSON}'{via}"
     if source == "kinesis":
         stream = resource.removeprefix("stream/")
         return (

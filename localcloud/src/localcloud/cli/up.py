@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 DETACH_TIMEOUT_S = 300.0
 
 
-def _state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
+def state_of(cloud: LocalCloud, stack: DeployedStack) -> dict[str, Any]:
+    """What the state file records of the running cloud: `status` and `summary` read it."""
     endpoints = cloud.endpoints
     return {
         "pid": os.getpid(),
@@ -89,7 +90,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     except SavedStateError as error:
         print(error, file=sys.stderr)
         return 1
-    state = _state_of(cloud, stack)
+    state = state_of(cloud, stack)
     write_state(state)
     try:
         print(summary(state), flush=True)
