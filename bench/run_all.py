@@ -19,7 +19,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import cold_start, end_to_end, idle, latency, package_size, record_processor
+from bench import (
+    cold_start,
+    end_to_end,
+    idle,
+    latency,
+    package_size,
+    record_processor,
+    sqs_pickup,
+)
 from bench.plot import record_processor_plot
 from bench.processes import REPO
 from bench.stats import markdown_table
@@ -77,6 +85,13 @@ def latency_part(repetitions: int) -> dict[str, Any]:
     return result
 
 
+def sqs_pickup_part(repetitions: int) -> dict[str, Any]:
+    """Issue 14 part 5's "without adding latency": an idle SQS mapping's long poll A/B."""
+    result = sqs_pickup.run(quick=repetitions == 1)
+    result["ratios"] = sqs_pickup.ratios(result)
+    return result
+
+
 PARTS: dict[str, Callable[[int], dict[str, Any]]] = {
     "record_processor": record_processor_part,
     "cold_start": cold_start_part,
@@ -84,6 +99,7 @@ PARTS: dict[str, Callable[[int], dict[str, Any]]] = {
     "package_size": package_size_part,
     "idle": idle_part,
     "latency": latency_part,
+    "sqs_pickup": sqs_pickup_part,
 }
 
 
