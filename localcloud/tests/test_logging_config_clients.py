@@ -1,8 +1,10 @@
-"""Stock clients read the functions' logs and metrics from a fresh local cloud: AWS CLI v1
-(``logs filter-log-events``, ``cloudwatch get-metric-data``) and SAM CLI (``sam logs``,
-``sam remote invoke``), each run as a user would, with only the environment a user sets.
+"""A function's ``LoggingConfig`` as stock clients read it: AWS CLI v1's
+``get-function-configuration`` reports it and ``sam logs`` follows its log group, run as a user
+would, with only the environment a user sets.
 
-Self-contained (its own fixture) so it can join the conformance suite as it is.
+The conformance suite (``tests/conformance``) covers the functions' logs and metrics with the
+stock clients on this repository's template, which declares no ``LoggingConfig``; these cases
+need a template that does (``functions_under_test/logs_template.yaml``), so they deploy it here.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,18 +61,14 @@ def user_env(cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> dic
     }
 
 
-def _run(
-    env: dict[str, str], cwd: Path, *command: str, stderr_too: bool = False, check: bool = True
-) -> str:
-    """The command's output; with ``check=False``, "" when it fails (not there yet)."""
+def _run(env: dict[str, str], cwd: Path, *command: str) -> str:
+    """What the command printed on stdout; AssertionError with its stderr when it fails."""
     done = subprocess.run(
         [str(BIN / command[0]), *command[1:]],
         env=env, cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    if done.returncode != 0 and not check:
-        return ""
     assert done.returncode == 0, f"{command}: {done.stderr}"
-    return done.stdout + (done.stderr if stderr_too else "")
+    return done.stdout
 
 
 def _eventually(probe: Callable[[], T | None], what: str) -> T:
@@ -94,96 +91,10 @@ def _invoke(env: dict[str, str], tmp_path: Path, name: str, event: dict[str, Any
     return json.loads(out.read_text())
 
 
-def _sam_logs_showing(env: dict[str, str], cwd: Path, logical_id: str, *markers: str) -> str:
-    """``sam logs`` of one function, once its output holds every marker."""
-
-    def output() -> str | None:
-        printed = _run(env, cwd, "sam", "logs", "--stack-name", STACK, "--name", logical_id)
-        return printed if all(marker in printed for marker in markers) else None
-
-    return _eventually(output, f"sam logs of {logical_id} showing {markers}")
-
-
 def _name(cloud: LocalCloud, logical_id: str) -> str:
     assert cloud.stack is not None
     [spec] = [s for s in cloud.stack.functions.values() if s.logical_id == logical_id]
     return spec.function_name
-
-
-def test_aws_cli_filter_log_events_reads_an_invoke(
-    cloud: LocalCloud, user_env: dict[str, str], tmp_path: Path
-) -> None:
-    name, text = _name(cloud, "ProbeFunction"), f"cli-{uuid.uuid4().hex}"
-    request_id = _invoke(user_env, tmp_path, name, {"action": "print", "text": text})["request_id"]
-
-    def messages() -> list[str] | None:
-        printed = _run(
-            user_env, tmp_path,
-            "aws", "logs", "filter-log-events", "--log-group-name", f"/aws/lambda/{name}",
-            check=False,  # the group exists once the first lines are delivered
-        )  # fmt: skip
-        found = [event["message"] for event in json.loads(printed or '{"events": []}')["events"]]
-        return (
-            found if any(m.startswith(f"REPORT RequestId: {request_id}") for m in found) else None
-        )
-
-    found = _eventually(messages, "the invoke's REPORT line")
-    start = found.index(f"START RequestId: {request_id} Version: $LATEST")
-    assert found[start + 1 : start + 4] == [
-        text,
-        f"{text} (stderr)",
-        f"END RequestId: {request_id}",
-    ]
-
-
-def test_aws_cli_get_metric_data_returns_emf_metrics(
-    cloud: LocalCloud, user_env: dict[str, str], tmp_path: Path
-) -> None:
-    name, namespace = _name(cloud, "ProbeFunction"), f"Conformance{uuid.uuid4().hex[:8]}"
-    start = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    for written in (2, 5):
-        event = {
-            "action": "metrics",
-            "namespace": namespace,
-            "metrics": {"RecordsWritten": written},
-        }
-        assert _invoke(user_env, tmp_path, name, event)["emitted"]
-    query = [
-        {
-            "Id": "written",
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": namespace,
-                    "MetricName": "RecordsWritten",
-                    "Dimensions": [{"Name": "service", "Value": "probe"}],
-                },
-                "Period": 60,
-                "Stat": "Sum",
-            },
-        }
-    ]
-
-    def total() -> float | None:
-        end = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
-        command = ["aws", "cloudwatch", "get-metric-data", "--metric-data-queries"]
-        command += [json.dumps(query), "--start-time", start, "--end-time", end]
-        answer = json.loads(_run(user_env, tmp_path, *command))
-        values = answer["MetricDataResults"][0]["Values"]
-        return sum(values) if sum(values) == 7 else None
-
-    assert _eventually(total, "RecordsWritten summing to 7") == 7
-
-
-def test_sam_logs_reads_a_function_in_the_default_log_group(
-    cloud: LocalCloud, user_env: dict[str, str], tmp_path: Path
-) -> None:
-    name, text = _name(cloud, "ProbeFunction"), f"sam-logs-{uuid.uuid4().hex}"
-    request_id = _invoke(user_env, tmp_path, name, {"action": "print", "text": text})["request_id"]
-
-    printed = _sam_logs_showing(
-        user_env, tmp_path, "ProbeFunction", f"REPORT RequestId: {request_id}"
-    )
-    assert text in printed and f"START RequestId: {request_id}" in printed
 
 
 def test_sam_logs_follows_a_logging_config_log_group(
@@ -193,24 +104,14 @@ def test_sam_logs_follows_a_logging_config_log_group(
     name, text = _name(cloud, "JsonLogsFunction"), f"json-{uuid.uuid4().hex}"
     request_id = _invoke(user_env, tmp_path, name, {"action": "print", "text": text})["request_id"]
 
-    printed = _sam_logs_showing(user_env, tmp_path, "JsonLogsFunction", text, "platform.report")
+    def shown() -> str | None:
+        printed = _run(
+            user_env, tmp_path, "sam", "logs", "--stack-name", STACK, "--name", "JsonLogsFunction"
+        )
+        return printed if text in printed and "platform.report" in printed else None
+
+    printed = _eventually(shown, "the invoke's lines and platform.report in sam logs")
     assert f'"requestId": "{request_id}"' in printed
-
-
-def test_sam_remote_invoke_runs_the_function_and_shows_its_log(
-    cloud: LocalCloud, user_env: dict[str, str], tmp_path: Path
-) -> None:
-    text = f"remote-{uuid.uuid4().hex}"
-    event = json.dumps({"action": "print", "text": text})
-
-    printed = _run(
-        user_env, tmp_path,
-        "sam", "remote", "invoke", "--stack-name", STACK, "ProbeFunction", "--event", event,
-        stderr_too=True,  # where it prints the log tail
-    )  # fmt: skip
-
-    assert '"printed": true' in printed
-    assert text in printed and "REPORT RequestId:" in printed
 
 
 def test_aws_cli_get_function_configuration_reports_logging_config(
