@@ -121,6 +121,11 @@ def test_stop_and_up_keep_the_stack_its_data_and_the_stream_position(ledger: Led
     assert len(received["Messages"]) == 1  # in flight for 15 minutes, across the restart
     ledger.put_record("before-stop")
     assert _eventually(lambda: ledger.deliveries("before-stop")) == 1
+    # A shared test event as `sam remote test-event put` saves it (a Schemas schema).
+    schemas, saved_event = ledger.client("schemas"), {"RegistryName": "lambda-testevent-schemas"}
+    schemas.create_registry(**saved_event)
+    content = json.dumps({"openapi": "3.0.0", "components": {"examples": {"e": {"value": {}}}}})
+    schemas.create_schema(**saved_event, SchemaName="_fn-schema", Type="OpenApi3", Content=content)
     ledger.stop()
 
     again = ledger.up()
@@ -129,6 +134,7 @@ def test_stop_and_up_keep_the_stack_its_data_and_the_stream_position(ledger: Led
     assert ledger.outputs() == outputs  # the same stack, not a fresh deploy with new names
     item = ddb.get_item(TableName=outputs["ItemsTable"], Key={"pk": {"S": "kept"}})["Item"]
     assert item["n"] == {"N": "7"}
+    assert schemas.describe_schema(**saved_event, SchemaName="_fn-schema")["Content"] == content
     attributes = sqs.get_queue_attributes(QueueUrl=outputs["JobsQueueUrl"], AttributeNames=["All"])
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "2"
     assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"

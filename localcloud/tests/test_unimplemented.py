@@ -65,7 +65,7 @@ def test_kinesis_subscribe_to_shard(local_server: LocalCloudServer) -> None:
     ("operation", "kwargs"),
     [
         ("list_resources", {"TypeName": "AWS::SQS::Queue"}),
-        ("get_resource", {"TypeName": "AWS::SQS::Queue", "Identifier": "q"}),
+        ("delete_resource", {"TypeName": "AWS::SQS::Queue", "Identifier": "q"}),
     ],
 )
 def test_cloud_control_api(

@@ -14,8 +14,11 @@ injects the configured faults into the functions' AWS calls and serves ``/_local
 then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
 message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then the idle pollers'
 wake-ups on writes (``localcloud.poller_wakeups``), then one request at a time
-(``localcloud.moto_internals.serial``: moto is not thread-safe), where an operation moto
-lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
+(``localcloud.moto_internals.serial``: moto is not thread-safe), where the Schemas API moto
+lacks is answered (``localcloud.schemas``: SAM CLI's shareable test events) and an operation
+moto lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). Cloud
+Control's ``GetResource`` of a function URL (``localcloud.cloudcontrol``: ``sam list
+endpoints``) is answered before the faults. In front of it
 all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
 ``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
 """
@@ -34,6 +37,7 @@ from urllib.parse import unquote
 from hypercorn.config import Config
 
 from localcloud.browser_guard import BrowserGuard
+from localcloud.cloudcontrol import CloudControlResources
 from localcloud.control import ControlEndpoints, HealthSource
 from localcloud.esm.mappings import EventSourceMappings
 from localcloud.esm.mappings_api import EventSourceMappingApi, FunctionResolver
@@ -53,6 +57,7 @@ from localcloud.moto_internals.werkzeug_app import (
     create_backend_app,
 )
 from localcloud.poller_wakeups import PollerWakeups
+from localcloud.schemas.api import SchemasApi
 from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
 from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
@@ -257,17 +262,24 @@ class LocalCloudServer:
         self.stack_mapping_resources = StackMappingResources(
             # GetFunction(Configuration) of our functions gains the LoggingConfig moto lacks.
             LoggingConfigReporter(
-                FaultMiddleware(
-                    SqsMessageRules(
-                        MessageMoveTaskMiddleware(
-                            PollerWakeups(
-                                SerializedMoto(UnimplementedOperations(CachingDispatcher())),
-                                self.wakeups,
-                            ),
-                            MessageMoveTasks(lambda: self.url),
-                        )
+                # Cloud Control reads Lambda over HTTP: outside the lock its request would hold.
+                CloudControlResources(
+                    FaultMiddleware(
+                        SqsMessageRules(
+                            MessageMoveTaskMiddleware(
+                                PollerWakeups(
+                                    # Schemas inside: snapshots see its registries whole.
+                                    SerializedMoto(
+                                        SchemasApi(UnimplementedOperations(CachingDispatcher()))
+                                    ),
+                                    self.wakeups,
+                                ),
+                                MessageMoveTasks(lambda: self.url),
+                            )
+                        ),
+                        self.faults,
                     ),
-                    self.faults,
+                    lambda: self.url,
                 ),
                 lambda: self.middleware.invoker,
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,9 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 JS_DIR = Path(__file__).resolve().parent / "js"
 VENV_BIN = Path(sys.executable).parent
 TIMEOUT_S = 120
+# An API event CheckOutputQueueFunction refuses (400: its `max` is out of range) before reading
+# the outbox: an invoke that leaves no trace but its logs, and is told apart by its answer.
+REFUSED_READ_EVENT = REPO_ROOT / "events/inbox_outbox/apigw-get-outbox-bad-max.json"
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,14 @@ class Completed:
             f"$ {' '.join(self.command)}\nexit {self.returncode}\n"
             f"stdout: {self.stdout[-3000:]}\nstderr: {self.stderr[-3000:]}"
         )
+
+
+def request_id_of(log_tail: str) -> str:
+    """The request id of an invoke, from its ``LogType=Tail`` log (``LogResult``, base64): the
+    last 4 KB, so read from its ``REPORT`` line."""
+    found = re.findall(r"REPORT RequestId: (\S+)", base64.b64decode(log_tail).decode())
+    assert found, f"no REPORT line in the log tail {base64.b64decode(log_tail)!r}"
+    return str(found[-1])
 
 
 def user_environment(client_env: dict[str, str], home: Path) -> dict[str, str]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conformance.runners import REPO_ROOT, AwsCli
+from tests.conformance.runners import REFUSED_READ_EVENT, REPO_ROOT, AwsCli, request_id_of
 from tests.esm.esm_support import wait_until
 
 CLIENT = "AWS CLI v1"
@@ -346,6 +350,11 @@ def test_function_configuration_is_what_the_template_declares(
     assert len(layers) == 2
     assert ":layer:AWSLambdaPowertoolsPythonV3-" in layers[0]
     assert ":layer:conformance-ObservabilityLayer" in layers[1]
+    # No LoggingConfig in the template: Lambda's defaults, where sam logs looks.
+    assert configuration["LoggingConfig"] == {
+        "LogFormat": "Text",
+        "LogGroup": f"/aws/lambda/{outputs['RecordProcessorFunctionName']}",
+    }
 
 
 @pytest.mark.conformance(
@@ -382,3 +391,92 @@ def test_stack_events_list_every_resource(aws: AwsCli) -> None:
         assert order.index((logical_id, "CREATE_IN_PROGRESS")) < order.index(
             (logical_id, "CREATE_COMPLETE")
         )
+
+
+def _invoke(aws: AwsCli, function_name: str, event: Path, answer: Path) -> tuple[str, str]:
+    """Invoke with the log tail: the request id and the log tail's text."""
+    done = aws(
+        "lambda", "invoke", "--function-name", function_name, "--payload", f"fileb://{event}",
+        "--log-type", "Tail", str(answer),
+    )  # fmt: skip
+    assert done.returncode == 0, str(done)
+    log_tail = done.json()["LogResult"]
+    return request_id_of(log_tail), base64.b64decode(log_tail).decode()
+
+
+LAMBDA_STREAM_NAME = re.compile(r"^\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}$")
+
+
+@pytest.mark.conformance(client=CLIENT, operation="logs filter-log-events: an invoke's lines")
+def test_filter_log_events_reads_an_invoke(
+    aws: AwsCli, outputs: dict[str, str], tmp_path: Path
+) -> None:
+    name = outputs["CheckOutputQueueFunctionName"]
+    since_ms = str(int(time.time() * 1000) - 1000)
+    request_id, _ = _invoke(aws, name, REFUSED_READ_EVENT, tmp_path / "answer.json")
+    found: list[dict[str, Any]] = []
+
+    def delivered() -> bool:
+        done = aws(
+            "logs", "filter-log-events", "--log-group-name", f"/aws/lambda/{name}",
+            "--start-time", since_ms,
+        )  # fmt: skip
+        assert done.returncode == 0, str(done)
+        found[:] = [e for e in done.json()["events"] if request_id in e["message"]]
+        return any(e["message"].startswith("REPORT RequestId:") for e in found)
+
+    wait_until(delivered, 60, "the invoke's REPORT line")
+    lines = [e["message"] for e in found]
+    assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
+    assert lines[-2] == f"END RequestId: {request_id}"
+    assert re.match(
+        rf"REPORT RequestId: {request_id}\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\t"
+        r"Memory Size: 256 MB\tMax Memory Used: \d+ MB",
+        lines[-1],
+    ), lines[-1]
+    [stream] = {e["logStreamName"] for e in found}
+    assert LAMBDA_STREAM_NAME.match(stream), stream
+
+
+def _records_written(aws: AwsCli, start: str, end: str) -> float:
+    query = {
+        "Id": "written",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "SamStreamsAndQueues",
+                "MetricName": "RecordsWritten",
+                "Dimensions": [{"Name": "service", "Value": "record-stream"}],
+            },
+            "Period": 60,
+            "Stat": "Sum",
+        },
+    }
+    done = aws(
+        "cloudwatch", "get-metric-data", "--metric-data-queries", json.dumps([query]),
+        "--start-time", start, "--end-time", end,
+    )  # fmt: skip
+    assert done.returncode == 0, str(done)
+    return float(sum(done.json()["MetricDataResults"][0]["Values"]))
+
+
+@pytest.mark.conformance(client=CLIENT, operation="cloudwatch get-metric-data: EMF RecordsWritten")
+def test_get_metric_data_returns_the_functions_emf_metrics(
+    aws: AwsCli, outputs: dict[str, str], tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    start, end = (
+        (now - timedelta(minutes=10)).isoformat(),
+        (now + timedelta(minutes=10)).isoformat(),
+    )
+    before = _records_written(aws, start, end)
+    event = REPO_ROOT / "events/record_stream/kinesis-single.json"
+    name = outputs["RecordProcessorFunctionName"]
+    _, log_tail = _invoke(aws, name, event, tmp_path / "answer.json")
+    # What the invoke's EMF line says it wrote (Powertools Metrics prints it at the end).
+    [emf] = [json.loads(line) for line in log_tail.splitlines() if '"_aws"' in line]
+    [written] = emf["RecordsWritten"]
+    assert written >= 1, emf
+
+    wait_until(
+        lambda: _records_written(aws, start, end) >= before + written, 60, "RecordsWritten counted"
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
 import pytest
-from tests.conformance.runners import REPO_ROOT, JsSdk
+from tests.conformance.runners import REFUSED_READ_EVENT, REPO_ROOT, JsSdk, request_id_of
 from tests.esm.esm_support import wait_until
 
 CLIENT = "AWS SDK for JavaScript v3"
@@ -187,3 +188,35 @@ def test_sqs_send_to_the_queue_url_of_the_outputs(js: JsSdk, outputs: dict[str, 
     # The SDK sends to the QueueUrl's host unless told otherwise (useQueueUrlAsEndpoint).
     queue_url = outputs["RecordProcessorFailureQueueUrl"]
     _send_receive_delete(js, queue_url)
+
+
+@pytest.mark.conformance(
+    client=CLIENT, operation="CloudWatch Logs FilterLogEvents: an invoke's lines"
+)
+def test_filter_log_events_reads_an_invoke(js: JsSdk, outputs: dict[str, str]) -> None:
+    name = outputs["CheckOutputQueueFunctionName"]
+    since_ms = int(time.time() * 1000) - 1000
+    invoked = js(
+        "lambda",
+        "Invoke",
+        {
+            "FunctionName": name,
+            "Payload": js.blob(REFUSED_READ_EVENT.read_bytes()),
+            "LogType": "Tail",
+        },
+    )
+    request_id = request_id_of(invoked["LogResult"])
+    found: list[str] = []
+
+    def delivered() -> bool:
+        page = js(
+            "cloudwatch-logs",
+            "FilterLogEvents",
+            {"logGroupName": f"/aws/lambda/{name}", "startTime": since_ms},
+        )
+        found[:] = [e["message"] for e in page["events"] if request_id in e["message"]]
+        return any(message.startswith("REPORT RequestId:") for message in found)
+
+    wait_until(delivered, 60, "the invoke's REPORT line")
+    assert found[0] == f"START RequestId: {request_id} Version: $LATEST"
+    assert found[-2] == f"END RequestId: {request_id}"
