@@ -159,6 +159,58 @@ def test_stop_and_up_keep_the_stack_its_data_and_the_stream_position(ledger: Led
     assert "Item" in ddb.get_item(TableName=outputs["ItemsTable"], Key={"pk": {"S": "before-kill"}})
 
 
+def test_mappings_as_the_api_left_them_survive_stop_and_up(ledger: Ledger) -> None:
+    """Created at runtime, or the stack's own disabled and resized: all come back as they were,
+    each resuming after its last processed record."""
+    assert ledger.up().returncode == 0
+    lam, kinesis = ledger.client("lambda"), ledger.client("kinesis")
+    function = next(
+        f["FunctionName"]
+        for f in lam.list_functions()["Functions"]
+        if "CountDeliveries" in f["FunctionName"]
+    )
+    kinesis.create_stream(StreamName="extra", ShardCount=1)
+    extra = kinesis.describe_stream(StreamName="extra")["StreamDescription"]["StreamARN"]
+    created = lam.create_event_source_mapping(
+        FunctionName=function, EventSourceArn=extra, StartingPosition="TRIM_HORIZON", BatchSize=7
+    )
+    kinesis.put_record(StreamName="extra", Data=b"extra-before", PartitionKey="p")
+    ledger.put_record("stack-before")
+    assert _eventually(lambda: ledger.deliveries("extra-before")) == 1
+    assert _eventually(lambda: ledger.deliveries("stack-before")) == 1
+    events = kinesis.describe_stream(StreamName=ledger.outputs()["EventsStream"])
+    (stack,) = lam.list_event_source_mappings(
+        EventSourceArn=events["StreamDescription"]["StreamARN"]
+    )["EventSourceMappings"]
+    lam.update_event_source_mapping(UUID=stack["UUID"], Enabled=False, BatchSize=3)
+    _eventually(lambda: lam.get_event_source_mapping(UUID=stack["UUID"])["State"] == "Disabled")
+    ledger.stop()
+
+    again = ledger.up()
+    assert again.returncode == 0, again.stderr
+    assert "State: restored from" in again.stdout
+    found = {m["UUID"]: m for m in lam.list_event_source_mappings()["EventSourceMappings"]}
+    assert set(found) == {created["UUID"], stack["UUID"]}
+    runtime, paused = found[created["UUID"]], found[stack["UUID"]]
+    assert (runtime["State"], runtime["BatchSize"], runtime["LastProcessingResult"]) == (
+        "Enabled",
+        7,
+        "OK",
+    )
+    assert (paused["State"], paused["BatchSize"]) == ("Disabled", 3)
+    assert (
+        paused["LastModified"] == lam.get_event_source_mapping(UUID=stack["UUID"])["LastModified"]
+    )
+    ledger.put_record("stack-while-paused")
+    kinesis.put_record(StreamName="extra", Data=b"extra-after", PartitionKey="p")
+    assert _eventually(lambda: ledger.deliveries("extra-after")) == 1
+    assert ledger.deliveries("extra-before") == 1  # resumed after it, not from TRIM_HORIZON
+    assert ledger.deliveries("stack-while-paused") == 0  # still disabled
+    lam.update_event_source_mapping(UUID=stack["UUID"], Enabled=True)
+    assert _eventually(lambda: ledger.deliveries("stack-while-paused")) == 1
+    assert ledger.deliveries("stack-before") == 1
+
+
 def _saved_file(ledger: Ledger) -> Path:
     """A saved cloud as ``up --persist`` writes it (the real writer), for this project's deploy."""
     stack = DeployedStack("ledger", "us-east-1", {}, {}, [], [])

@@ -31,8 +31,9 @@ from localcloud.functions.log_delivery import LogDelivery
 from localcloud.functions.reload import CodeReloader
 from localcloud.functions.timeouts import with_function_timeouts
 from localcloud.persistence.keeper import DEFAULT_SAVE_INTERVAL_S, StateKeeper
+from localcloud.persistence.saved_state import SavedCloud
 from localcloud.server import LocalCloudServer
-from localcloud.specs import DeployedStack
+from localcloud.specs import DeployedStack, SavedEventSourceMapping
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,10 @@ class LocalCloud:
         self._stoppables: list[Any] = []
         self.keeper = StateKeeper.of(options)
         self.restored = False  # from a saved cloud rather than deployed
-        # The stream pollers' checkpoints, once they run (what a save records).
+        # The stream pollers' checkpoints, once they run, and the mappings as the Lambda API
+        # left them (what a save records).
         self._checkpoints: Callable[[], dict[str, dict[str, str]]] = dict
+        self._saved_mappings: Callable[[], tuple[SavedEventSourceMapping, ...]] = tuple
 
     @property
     def endpoint_url(self) -> str:
@@ -155,8 +158,7 @@ class LocalCloud:
                 ),
             )
             self.server.set_invoker(self.invoker)
-            if options.with_esm:
-                self._start_esm(self.stack, self.invoker, saved.checkpoints if saved else {})
+            self._start_esm(self.stack, self.invoker, saved)
             if options.with_api:
                 self._start_api(self.stack, self.invoker)
             if options.with_proxy:
@@ -169,6 +171,7 @@ class LocalCloud:
                 self.keeper.start(
                     deployed,
                     self._checkpoints,
+                    self._saved_mappings,
                     port=self.server.port,
                     api_front_url=self.api_front_url,
                 )
@@ -190,37 +193,40 @@ class LocalCloud:
         )
 
     def _start_esm(
-        self,
-        stack: DeployedStack,
-        invoker: LocalInvoker,
-        checkpoints: dict[str, dict[str, str]],
+        self, stack: DeployedStack, invoker: LocalInvoker, saved: SavedCloud | None
     ) -> None:
-        try:
-            from localcloud.esm.supervisor import EventSourceMappingSupervisor  # noqa: PLC0415
-        except ImportError:
-            log.warning("localcloud.esm is not available: event source mappings are not polled")
-            return
-        from localcloud.esm.mappings import EventSourceMappings  # noqa: PLC0415
+        """The Lambda API's mappings (localcloud.esm.mappings): a saved cloud's as the API left
+        them, else the stack's; polled by the supervisor, unless the cloud runs without
+        pollers (``with_esm=False``), where the API still answers for them."""
+        from localcloud.esm.mappings import EventSourceMappings, NoPollers, Runner  # noqa: PLC0415
+        from localcloud.esm.supervisor import EventSourceMappingSupervisor  # noqa: PLC0415
 
-        # The supervisor runs what the Lambda API's mappings say (localcloud.esm.mappings).
-        supervisor = EventSourceMappingSupervisor(
-            [],
-            invoker,
-            self.endpoint_url,
-            self.options.region,
-            self.options.poller_settings,
-            wakeups=self.server.wakeups,
-            resume_from=checkpoints,
-        )
-        self._checkpoints = supervisor.checkpoints
-        mappings = EventSourceMappings(supervisor, stack.stack_name)
-        for resource in stack.event_source_mapping_resources:
-            mappings.add_stack_mapping(resource)
+        runner: Runner = NoPollers()
+        if self.options.with_esm:
+            supervisor = EventSourceMappingSupervisor(
+                [],
+                invoker,
+                self.endpoint_url,
+                self.options.region,
+                self.options.poller_settings,
+                wakeups=self.server.wakeups,
+                resume_from=saved.checkpoints if saved is not None else {},
+            )
+            self._checkpoints = supervisor.checkpoints
+            self.server.set_poller_health(supervisor.health)
+            self._stoppables.append(supervisor)
+            runner = supervisor
+        mappings = EventSourceMappings(runner, stack.stack_name, polling=self.options.with_esm)
+        if saved is not None and saved.mappings is not None:
+            for kept in saved.mappings:
+                mappings.restore(kept)
+        else:
+            for resource in stack.event_source_mapping_resources:
+                mappings.add_stack_mapping(resource)
+        self._saved_mappings = mappings.saved
         self.server.set_event_source_mappings(
             mappings, lambda name: invoker.resolve(name).function_name, self.options.region
         )
-        self.server.set_poller_health(supervisor.health)
-        self._stoppables.append(supervisor)
 
     def _start_reloader(self, invoker: LocalInvoker) -> None:
         cache = dependency_cache(self.options.template)

@@ -57,6 +57,7 @@ class EventSourceMappingSpec:
     on_failure_destination_arn: str | None = None
     maximum_concurrency: int | None = None  # SQS ScalingConfig
     enabled: bool = True
+    tumbling_window_s: int = 0  # streams: 0 is no tumbling window
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,18 @@ class StackEventSourceMapping:
     logical_id: str
     uuid: str
     properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SavedEventSourceMapping:
+    """A mapping as the Lambda API left it (``up --persist`` restores it so): the stack's own
+    with their updates, and those created at runtime; ``properties`` say ``Enabled``."""
+
+    uuid: str
+    logical_id: str | None  # None for a mapping created at runtime
+    properties: dict[str, Any]
+    last_modified: float
+    last_processing_result: str | None  # stream mappings only
 
 
 @dataclass(frozen=True)

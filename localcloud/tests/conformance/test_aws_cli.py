@@ -233,6 +233,33 @@ def test_list_event_source_mappings_shows_the_stacks_mappings(
 
 
 @pytest.mark.conformance(
+    client=CLIENT, operation="lambda get-event-source-mapping: LastProcessingResult"
+)
+def test_a_stream_mapping_reports_its_last_processing_result(
+    aws: AwsCli, outputs: dict[str, str], tmp_path: Path
+) -> None:
+    (stream,) = _mappings(aws, "--function-name", outputs["RecordProcessorFunctionName"])
+    batch = f"cli-result-{uuid.uuid4().hex[:8]}"
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps({"batch": batch, "id": "000001"}))
+    put = aws(
+        "kinesis", "put-record", "--stream-name", outputs["RecordsStreamName"],
+        "--partition-key", batch, "--data", f"fileb://{record}",
+    )  # fmt: skip
+    assert put.returncode == 0, str(put)
+    table = outputs["ProcessedRecordsTableName"]
+    wait_until(lambda: _get_item(aws, table, batch, "000001") is not None, 60, "processed item")
+
+    done = aws("lambda", "get-event-source-mapping", "--uuid", stream["UUID"])
+    assert done.returncode == 0, str(done)
+    found = done.json()
+    assert (found["LastProcessingResult"], found["StateTransitionReason"]) == ("OK", "User action")
+    queue_name = outputs["InputQueueUrl"].rsplit("/", 1)[1]
+    (inbox,) = [m for m in _mappings(aws) if m["EventSourceArn"].endswith(f":{queue_name}")]
+    assert "LastProcessingResult" not in inbox  # Lambda reports none for SQS mappings
+
+
+@pytest.mark.conformance(
     client=CLIENT, operation="lambda get/update/delete-event-source-mapping: unknown UUID"
 )
 def test_an_unknown_mapping_uuid_is_resource_not_found(aws: AwsCli) -> None:

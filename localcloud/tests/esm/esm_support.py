@@ -42,7 +42,7 @@ class RecordingFunction:
     """An ``Invoker`` that runs ``handler`` in-process and records every event it got."""
 
     def __init__(self, handler: Handler | None = None) -> None:
-        self._handler: Handler = handler or (lambda event: None)
+        self.handler: Handler = handler or (lambda event: None)
         self._lock = threading.Lock()
         self.events: list[dict[str, Any]] = []
         self.in_flight = 0
@@ -54,7 +54,7 @@ class RecordingFunction:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return InvokeResult(payload=self._handler(event))
+            return InvokeResult(payload=self.handler(event))
         except FunctionError as error:
             return InvokeResult(
                 payload={"errorMessage": str(error), "errorType": "FunctionError"},

@@ -10,14 +10,25 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from tests.esm.esm_support import FAST, Cloud, RecordingFunction, kinesis_data, wait_until
+from tests.esm.esm_support import (
+    FAST,
+    Cloud,
+    FunctionError,
+    RecordingFunction,
+    kinesis_data,
+    wait_until,
+)
 
-from localcloud.esm.mappings import EventSourceMappings
+from localcloud.clients import local_client
+from localcloud.cloud import CloudOptions, LocalCloud
+from localcloud.esm.mappings import POLLERS_OFF, EventSourceMappings
 from localcloud.esm.supervisor import EventSourceMappingSupervisor
 from localcloud.server import LocalCloudServer
 
@@ -84,7 +95,7 @@ def test_a_kinesis_mapping_created_at_runtime_polls(api: Api, aws: Cloud) -> Non
     created = api.create(EventSourceArn=arn, StartingPosition="TRIM_HORIZON", BatchSize=10)
 
     assert created["State"] == "Creating"
-    assert created["StateTransitionReason"] == "USER_INITIATED"
+    assert created["StateTransitionReason"] == "User action"  # Lambda's, for stream mappings
     assert created["FunctionArn"].endswith(f":function:{FUNCTION}")
     api.settle(created["UUID"], "Enabled")
     wait_until(lambda: api.function.record_count() == 3, what="the stream's records")
@@ -95,6 +106,7 @@ def test_an_sqs_mapping_created_at_runtime_polls(api: Api, aws: Cloud) -> None:
     url, arn = aws.queue()
     aws.send(url, ["one", "two"])
     created = api.create(EventSourceArn=arn, BatchSize=1)
+    assert created["StateTransitionReason"] == "USER_INITIATED"  # Lambda's, for SQS mappings
     api.settle(created["UUID"], "Enabled")
 
     wait_until(lambda: aws.depth(url) == 0, what="the queue drained")
@@ -256,3 +268,176 @@ def test_errors_are_lambdas(api: Api, aws: Cloud) -> None:
     assert api.error("update_event_source_mapping", UUID=existing["UUID"], BatchSize=20) == invalid
     assert api.state(existing["UUID"]) == "Disabled"  # a refused update changes nothing
     assert aws.depth(url) == 0
+
+
+def test_stream_mappings_report_their_last_processing_result(api: Api, aws: Cloud) -> None:
+    def fail_when_told(event: dict[str, Any]) -> None:
+        if any(kinesis_data(r).get("fail") for r in event["Records"]):
+            raise FunctionError("told to fail")
+
+    api.function.handler = fail_when_told
+    name, arn = aws.stream()
+    created = api.create(
+        EventSourceArn=arn, StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=0
+    )
+    mapping_uuid = created["UUID"]
+    assert created["LastProcessingResult"] == "No records processed"
+
+    def result() -> str:
+        found = api.client.get_event_source_mapping(UUID=mapping_uuid)
+        return str(found.get("LastProcessingResult"))
+
+    aws.put(name, [("p", {"n": 1})])
+    wait_until(lambda: result() == "OK", what="OK after a processed batch")
+    aws.put(name, [("p", {"fail": True})])
+    wait_until(lambda: result() == "PROBLEM: Function call failed", what="the function's error")
+
+    updated = api.client.update_event_source_mapping(UUID=mapping_uuid, BatchSize=5)
+    assert updated["LastProcessingResult"] == "PROBLEM: Function call failed"
+    api.settle(mapping_uuid, "Enabled")
+    listed = api.client.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]
+    assert [m["LastProcessingResult"] for m in listed] == ["PROBLEM: Function call failed"]
+    # Lambda reports none for SQS mappings.
+    _, queue_arn = aws.queue()
+    on_queue = api.create(EventSourceArn=queue_arn, Enabled=False)
+    assert "LastProcessingResult" not in on_queue
+    assert "LastProcessingResult" not in api.client.get_event_source_mapping(UUID=on_queue["UUID"])
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _window_start(event: dict[str, Any]) -> str:
+    return str(event["window"]["start"])
+
+
+def test_a_tumbling_window_carries_its_state_and_ends_with_a_final_invoke(
+    api: Api, aws: Cloud
+) -> None:
+    def count(event: dict[str, Any]) -> dict[str, Any]:
+        state = dict(event["state"])
+        state["records"] = state.get("records", 0) + len(event["Records"])
+        return {"state": state}
+
+    api.function.handler = count
+    name, arn = aws.stream()
+    created = api.create(
+        EventSourceArn=arn, StartingPosition="TRIM_HORIZON", BatchSize=2, TumblingWindowInSeconds=1
+    )
+    assert created["TumblingWindowInSeconds"] == 1
+    put = aws.put(name, [("p", {"n": i}) for i in range(5)])
+
+    def closed_windows() -> bool:
+        events = api.function.events
+        with_records = {_window_start(e) for e in events if e["Records"]}
+        finals = {_window_start(e) for e in events if e["isFinalInvokeForWindow"]}
+        return api.function.record_count() == 5 and with_records <= finals
+
+    wait_until(closed_windows, what="every window's final invoke")
+    events = api.function.events
+    assert _sequence_numbers(api.function) == put  # each record once, in order
+    for event in events:
+        start, end = _epoch(event["window"]["start"]), _epoch(event["window"]["end"])
+        assert (end - start, start % 1) == (1, 0)  # one second, aligned on the second
+        assert (event["shardId"], event["eventSourceARN"]) == ("shardId-000000000000", arn)
+        assert event["isWindowTerminatedEarly"] is False
+        assert len(event["Records"]) <= 2
+        for record in event["Records"]:
+            assert start <= record["kinesis"]["approximateArrivalTimestamp"] < end
+    # Per window, in order: its batches, each given the state the one before returned, then
+    # its final invoke with no records and the whole window's state; then the next window.
+    order = [_window_start(e) for e in events]
+    assert order == sorted(order)
+    for start in dict.fromkeys(order):
+        invokes = [e for e in events if _window_start(e) == start]
+        *batches, final = invokes
+        assert [e["isFinalInvokeForWindow"] for e in invokes] == [False] * len(batches) + [True]
+        assert final["Records"] == []
+        seen = 0
+        for batch in batches:
+            assert batch["state"] == ({"records": seen} if seen else {})
+            seen += len(batch["Records"])
+        assert final["state"] == {"records": seen}
+
+
+def test_a_windowed_response_without_state_fails_the_batch(api: Api, aws: Cloud) -> None:
+    answers = iter([None, {"state": {"kept": True}}])
+    api.function.handler = lambda event: next(answers, {"state": {}})
+    name, arn = aws.stream()
+    api.create(EventSourceArn=arn, StartingPosition="TRIM_HORIZON", TumblingWindowInSeconds=1)
+    put = aws.put(name, [("p", {"n": 1})])
+
+    wait_until(
+        lambda: any(e["isFinalInvokeForWindow"] for e in api.function.events), what="the final"
+    )
+    first, retry, final = api.function.events
+    # No state: the batch failed and was retried with the window's state unchanged.
+    assert _sequence_numbers(api.function) == put + put
+    assert first["state"] == retry["state"] == {}
+    assert (final["Records"], final["state"]) == ([], {"kept": True})
+
+
+MAPPING_TEMPLATE = (
+    Path(__file__).resolve().parents[1] / "functions_under_test" / "mapping_template.yaml"
+)
+
+
+def test_a_cloud_without_pollers_answers_for_its_mappings() -> None:
+    """``localcloud invoke`` (and tests) start a cloud without pollers: its Lambda API still
+    lists, creates, updates and deletes mappings, and says they are not polled."""
+    options = CloudOptions(
+        template=MAPPING_TEMPLATE,
+        stack_name="no-pollers",
+        region=REGION,
+        with_esm=False,
+        with_api=False,
+        with_proxy=False,
+        prewarm=False,
+    )
+    with LocalCloud(options) as cloud:
+        client = local_client("lambda", cloud.endpoint_url, REGION)
+        (listed,) = client.list_event_source_mappings()["EventSourceMappings"]
+        assert (listed["State"], listed["StateTransitionReason"]) == ("Disabled", POLLERS_OFF)
+        assert listed["BatchSize"] == 5
+
+        updated = client.update_event_source_mapping(UUID=listed["UUID"], BatchSize=3)
+        assert updated["BatchSize"] == 3
+        wait_until(
+            lambda: client.get_event_source_mapping(UUID=listed["UUID"])["State"] == "Disabled",
+            what="the update settled",
+        )
+        found = client.get_event_source_mapping(UUID=listed["UUID"])
+        assert (found["BatchSize"], found["StateTransitionReason"]) == (3, POLLERS_OFF)
+        resources = local_client("cloudformation", cloud.endpoint_url, REGION)
+        physical = {
+            r["PhysicalResourceId"]
+            for r in resources.list_stack_resources(StackName="no-pollers")[
+                "StackResourceSummaries"
+            ]
+        }
+        assert listed["UUID"] in physical
+
+
+def test_an_open_window_keeps_its_state_across_a_pause(api: Api, aws: Cloud) -> None:
+    def count(event: dict[str, Any]) -> dict[str, Any]:
+        return {"state": {"records": event["state"].get("records", 0) + len(event["Records"])}}
+
+    api.function.handler = count
+    name, arn = aws.stream()
+    # 15 minutes, Lambda's longest window: it stays open for the whole test.
+    mapping_uuid = api.create(
+        EventSourceArn=arn, StartingPosition="TRIM_HORIZON", TumblingWindowInSeconds=900
+    )["UUID"]
+    aws.put(name, [("p", {"n": 1})])
+    wait_until(lambda: len(api.function.events) == 1, what="the first batch")
+    api.client.update_event_source_mapping(UUID=mapping_uuid, Enabled=False)
+    api.settle(mapping_uuid, "Disabled")
+    api.client.update_event_source_mapping(UUID=mapping_uuid, Enabled=True)
+    api.settle(mapping_uuid, "Enabled")
+    aws.put(name, [("p", {"n": 2})])
+    wait_until(lambda: len(api.function.events) == 2, what="the batch after the pause")
+
+    first, second = api.function.events
+    if _window_start(first) == _window_start(second):  # not across a 15-minute boundary
+        assert (first["state"], second["state"]) == ({}, {"records": 1})

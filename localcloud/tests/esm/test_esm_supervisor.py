@@ -58,3 +58,17 @@ def test_an_invalid_filter_pattern_is_rejected_up_front(moto_endpoint: str) -> N
     bad = mapping("sqs", "arn:aws:sqs:us-east-1:123456789012:q", filter_patterns=('{"body": 1}',))
     with pytest.raises(Exception, match="must be an object or an array"):
         EventSourceMappingSupervisor([bad], RecordingFunction(), moto_endpoint, "us-east-1", FAST)
+
+
+def test_a_saved_checkpoint_is_kept_until_its_mapping_runs_or_is_deleted(
+    moto_endpoint: str,
+) -> None:
+    """A restored cloud's disabled mapping does not run, yet the next save must still hold its
+    position, or a second restart would re-enable it at its StartingPosition."""
+    saved = {"PausedMapping": {"shardId-000000000000": "49"}, "GoneMapping": {"shard": "7"}}
+    supervisor = EventSourceMappingSupervisor(
+        [], RecordingFunction(), moto_endpoint, "us-east-1", FAST, resume_from=saved
+    )
+    assert supervisor.checkpoints() == saved
+    supervisor.forget("gone-uuid", "GoneMapping")
+    assert supervisor.checkpoints() == {"PausedMapping": {"shardId-000000000000": "49"}}

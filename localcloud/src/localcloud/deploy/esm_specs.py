@@ -1,7 +1,7 @@
 """Turn an ``AWS::Lambda::EventSourceMapping``'s resolved properties into an EventSourceMappingSpec.
 
 Defaults are Lambda's (developer guide): batch size 100 for streams and 10 for SQS, retries -1
-(until the record expires), record age -1, no batching window.
+(until the record expires), record age -1, no batching window, no tumbling window.
 """
 
 from __future__ import annotations
@@ -54,4 +54,5 @@ def esm_spec(logical_id: str, props: dict[str, Any]) -> EventSourceMappingSpec:
         on_failure_destination_arn=str(on_failure) if on_failure else None,
         maximum_concurrency=int(max_concurrency) if max_concurrency is not None else None,
         enabled=_as_bool(props.get("Enabled", True)),
+        tumbling_window_s=int(props.get("TumblingWindowInSeconds", 0)),
     )

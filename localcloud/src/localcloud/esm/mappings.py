@@ -7,8 +7,14 @@ its poller runs (``Disabled`` if created disabled); an update answers ``Updating
 ``Disabling`` / ``Enabling`` and settles once the poller is restarted with the new settings or
 stopped; a delete answers ``Deleting`` and the mapping is gone once its poller has stopped. A
 mapping in transition refuses further changes (``ResourceInUseException``), as Lambda does.
+``StateTransitionReason`` is Lambda's for a user's change: ``User action`` for stream mappings,
+``USER_INITIATED`` for SQS ones. Stream mappings report ``LastProcessingResult``
+(``localcloud.esm.processing_result``).
 The pollers are the supervisor's; stream checkpoints survive a pause, so re-enabling resumes
-after the last processed record.
+after the last processed record. ``saved()`` and ``restore()`` carry the mappings, as the API
+left them, across ``up --persist`` restarts. In a cloud started without pollers
+(``polling=False``) the API works the same, but every mapping settles ``Disabled`` with a
+``StateTransitionReason`` that says why.
 """
 
 from __future__ import annotations
@@ -21,11 +27,21 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from localcloud.deploy.esm_specs import esm_spec
-from localcloud.specs import EventSourceMappingSpec, StackEventSourceMapping
+from localcloud.esm.processing_result import ProcessingResult
+from localcloud.specs import (
+    EventSourceMappingSpec,
+    SavedEventSourceMapping,
+    StackEventSourceMapping,
+)
 
 logger = logging.getLogger(__name__)
 
-USER_INITIATED = "USER_INITIATED"
+USER_INITIATED = "USER_INITIATED"  # SQS mappings (Lambda's API reference examples)
+USER_ACTION = "User action"  # Kinesis and DynamoDB stream mappings
+POLLERS_OFF = (
+    "Not polled: this local cloud runs no event source mappings (it was started without "
+    "them, as `localcloud invoke` is); `localcloud up` polls them."
+)
 SETTLED = ("Enabled", "Disabled")
 
 
@@ -40,11 +56,28 @@ class MappingInUse(RuntimeError):
 class Runner(Protocol):
     """What runs the pollers: ``localcloud.esm.supervisor.EventSourceMappingSupervisor``."""
 
-    def run(self, key: str, mapping: EventSourceMappingSpec) -> None: ...
+    def run(
+        self, key: str, mapping: EventSourceMappingSpec, result: ProcessingResult | None = None
+    ) -> None: ...
 
     def halt(self, key: str) -> None: ...
 
-    def forget(self, key: str) -> None: ...
+    def forget(self, key: str, logical_id: str) -> None: ...
+
+
+class NoPollers:
+    """The runner of a cloud started without event source mappings: nothing polls."""
+
+    def run(
+        self, key: str, mapping: EventSourceMappingSpec, result: ProcessingResult | None = None
+    ) -> None:
+        pass
+
+    def halt(self, key: str) -> None:
+        pass
+
+    def forget(self, key: str, logical_id: str) -> None:
+        pass
 
 
 @dataclass
@@ -56,17 +89,28 @@ class Mapping:
     state_transition_reason: str
     last_modified: float
     logical_id: str | None = None  # set for the stack's own mappings
+    result: ProcessingResult | None = None  # stream mappings: their LastProcessingResult
+
+    @property
+    def last_processing_result(self) -> str | None:
+        return self.result.value if self.result is not None else None
+
+
+def user_reason(spec: EventSourceMappingSpec) -> str:
+    return USER_INITIATED if spec.source == "sqs" else USER_ACTION
 
 
 class EventSourceMappings:
     """Every mapping by UUID; thread-safe. ``runner`` starts and stops their pollers.
 
-    ``stack_name`` is the deployed stack whose template's mappings ``add_stack_mapping`` adds.
+    ``stack_name`` is the deployed stack whose template's mappings ``add_stack_mapping`` adds;
+    ``polling=False``: a cloud without pollers (``runner`` runs nothing).
     """
 
-    def __init__(self, runner: Runner, stack_name: str = "") -> None:
+    def __init__(self, runner: Runner, stack_name: str = "", *, polling: bool = True) -> None:
         self._runner = runner
         self.stack_name = stack_name
+        self.polling = polling
         self._lock = threading.Lock()
         self._mappings: dict[str, Mapping] = {}
         self._transitions: list[threading.Thread] = []
@@ -75,10 +119,32 @@ class EventSourceMappings:
         """One of the deployed template's mappings, polled from now on if enabled."""
         spec = esm_spec(resource.logical_id, resource.properties)
         mapping = self._new(resource.properties, spec, resource.logical_id, resource.uuid)
-        mapping.state = "Enabled" if spec.enabled else "Disabled"
-        if spec.enabled:
-            self._runner.run(mapping.uuid, spec)
+        self._start_settled(mapping)
         return mapping
+
+    def restore(self, saved: SavedEventSourceMapping) -> Mapping:
+        """A mapping as a saved cloud left it (``saved()``), polled from now on if enabled."""
+        spec = esm_spec(saved.logical_id or saved.uuid, saved.properties)
+        mapping = self._new(saved.properties, spec, saved.logical_id, saved.uuid)
+        mapping.last_modified = saved.last_modified
+        if mapping.result is not None and saved.last_processing_result:
+            mapping.result = ProcessingResult(saved.last_processing_result)
+        self._start_settled(mapping)
+        return mapping
+
+    def saved(self) -> tuple[SavedEventSourceMapping, ...]:
+        """Every mapping as the API left it, a deleting one excluded (it is going)."""
+        return tuple(
+            SavedEventSourceMapping(
+                uuid=m.uuid,
+                logical_id=m.logical_id,
+                properties=m.properties,
+                last_modified=m.last_modified,
+                last_processing_result=m.last_processing_result,
+            )
+            for m in self.matching()
+            if m.state != "Deleting"
+        )
 
     def create(self, properties: dict[str, Any]) -> Mapping:
         """A mapping created through the API; answers ``Creating``, then starts polling."""
@@ -114,7 +180,7 @@ class EventSourceMappings:
             mapping = self._settled(mapping_uuid)
             properties = {**mapping.properties, **changes}
             spec = esm_spec(mapping.spec.logical_id, properties)
-            was_enabled = mapping.state == "Enabled"
+            was_enabled = mapping.spec.enabled
             mapping.properties, mapping.spec = properties, spec
             if was_enabled == spec.enabled:
                 mapping.state = "Updating"
@@ -152,21 +218,36 @@ class EventSourceMappings:
         properties: dict[str, Any],
         spec: EventSourceMappingSpec,
         logical_id: str | None,
-        key: str | None = None,
+        key: str,
     ) -> Mapping:
         properties = {**properties, "FunctionName": spec.function_name}
         mapping = Mapping(
-            uuid=key or str(uuid.uuid4()),
+            uuid=key,
             properties=properties,
             spec=spec,
             state="Creating",
-            state_transition_reason=USER_INITIATED,
+            state_transition_reason=user_reason(spec),
             last_modified=time.time(),
             logical_id=logical_id,
+            result=None if spec.source == "sqs" else ProcessingResult(),
         )
         with self._lock:
             self._mappings[mapping.uuid] = mapping
         return mapping
+
+    def _start_settled(self, mapping: Mapping) -> None:
+        """A mapping that exists from the start (the stack's, a restored one): no transition."""
+        with self._lock:
+            self._settle(mapping, running=mapping.spec.enabled)
+        if mapping.spec.enabled:
+            self._runner.run(mapping.uuid, mapping.spec, mapping.result)
+
+    def _settle(self, mapping: Mapping, *, running: bool) -> None:
+        """The state a mapping settles in (lock held)."""
+        if self.polling:
+            mapping.state = "Enabled" if running else "Disabled"
+        else:
+            mapping.state, mapping.state_transition_reason = "Disabled", POLLERS_OFF
 
     def _settled(self, mapping_uuid: str) -> Mapping:
         """The mapping (lock held), refusing one that is still changing."""
@@ -183,7 +264,7 @@ class EventSourceMappings:
     @staticmethod
     def _touch(mapping: Mapping) -> None:
         mapping.last_modified = time.time()
-        mapping.state_transition_reason = USER_INITIATED
+        mapping.state_transition_reason = user_reason(mapping.spec)
 
     def _transition(
         self,
@@ -204,16 +285,16 @@ class EventSourceMappings:
                 if halt is not None:
                     self._runner.halt(halt)
                 if remove:
-                    self._runner.forget(mapping.uuid)
+                    self._runner.forget(mapping.uuid, mapping.spec.logical_id)
                 if run is not None:
-                    self._runner.run(mapping.uuid, run)
+                    self._runner.run(mapping.uuid, run, mapping.result)
             except Exception:
                 logger.exception("event source mapping %s: %s failed", mapping.uuid, mapping.state)
             with self._lock:
                 if remove:
                     self._mappings.pop(mapping.uuid, None)
                 else:
-                    mapping.state = "Enabled" if run is not None else "Disabled"
+                    self._settle(mapping, running=run is not None)
                 self._transitions = [t for t in self._transitions if t.is_alive() and t is not me]
 
         me = threading.Thread(target=settle, name=f"esm-api-{mapping.uuid[:8]}", daemon=True)

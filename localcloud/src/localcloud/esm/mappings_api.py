@@ -30,6 +30,7 @@ ESM_PATH = re.compile(r"^/2015-03-31/event-source-mappings/?(?P<uuid>[^/]*)/?$")
 MAX_BATCH_SIZE = 10_000
 MAX_FIFO_BATCH_SIZE = 10
 MAX_WINDOW_S = 300
+MAX_TUMBLING_WINDOW_S = 900
 DEFAULT_MAX_ITEMS = 100
 UPDATABLE = frozenset(
     {
@@ -111,6 +112,8 @@ def describe(mapping: Mapping, region: str) -> dict[str, Any]:
         "FunctionResponseTypes": list(props.get("FunctionResponseTypes") or []),
         "EventSourceMappingArn": mapping_arn(region, mapping.uuid),
     }
+    if mapping.last_processing_result is not None:  # stream mappings, as Lambda reports it
+        answer["LastProcessingResult"] = mapping.last_processing_result
     if spec.filter_patterns:
         answer["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in spec.filter_patterns]}
     if spec.source == "sqs":
@@ -123,7 +126,7 @@ def describe(mapping: Mapping, region: str) -> dict[str, Any]:
         MaximumRecordAgeInSeconds=spec.maximum_record_age_s,
         BisectBatchOnFunctionError=spec.bisect_batch_on_function_error,
         MaximumRetryAttempts=spec.maximum_retry_attempts,
-        TumblingWindowInSeconds=int(props.get("TumblingWindowInSeconds", 0)),
+        TumblingWindowInSeconds=spec.tumbling_window_s,
         DestinationConfig={
             "OnFailure": {"Destination": spec.on_failure_destination_arn}
             if spec.on_failure_destination_arn
@@ -178,6 +181,7 @@ def validate(props: dict[str, Any], *, creating: bool) -> None:
         ):
             raise invalid("StartingPosition must be one of TRIM_HORIZON, LATEST, AT_TIMESTAMP.")
         _int_in(props, "ParallelizationFactor", 1, 10)
+        _int_in(props, "TumblingWindowInSeconds", 0, MAX_TUMBLING_WINDOW_S)
         _int_in(props, "MaximumRetryAttempts", -1, 10_000)
     filters = (props.get("FilterCriteria") or {}).get("Filters") or []
     try:
@@ -223,7 +227,7 @@ class EventSourceMappingApi:
             raise ApiError(
                 "503 Service Unavailable",
                 "ServiceException",
-                "Event source mappings are not running in this local cloud (started without them).",
+                "The local cloud is not running (it is starting or stopping).",
             )
         method = environ.get("REQUEST_METHOD", "GET")
         try:

@@ -2,11 +2,13 @@
 
 ``start()`` runs the enabled mappings it was given; ``run(key, mapping)`` and ``halt(key)``
 start and stop one mapping at runtime (the Lambda API in ``localcloud.esm.mappings``): a halted
-stream mapping's checkpoints are kept under its key, so running it again (re-enabled, or
-updated) resumes after the last processed record, as Lambda does. Starting only creates
-threads (nothing talks to moto on the caller's thread); ``stop()`` sets every stop event, which
-every wait and backoff listens to, closes every idle poller's wake-up
-(``localcloud.esm.wakeups``), and joins. ``health()`` is every running polling loop's state.
+stream mapping's checkpoints (and open tumbling windows) are kept under its key, so running it
+again (re-enabled, or updated) resumes after the last processed record, as Lambda does. A
+stream mapping's invokes report to the ``ProcessingResult`` it runs with (its
+``LastProcessingResult``). Starting only creates threads (nothing talks to moto on the caller's
+thread); ``stop()`` sets every stop event, which every wait and backoff listens to, closes every
+idle poller's wake-up (``localcloud.esm.wakeups``), and joins. ``health()`` is every running
+polling loop's state.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ from localcloud.esm.filters import RecordFilter
 from localcloud.esm.health import HealthBoard
 from localcloud.esm.identity import resolve_role_arn
 from localcloud.esm.on_failure import DiscardedBatch, OnFailureDestination, stream_failure_record
+from localcloud.esm.processing_result import ProcessingResult
 from localcloud.esm.settings import PollerSettings
 from localcloud.esm.sqs.poller import SqsPoller
 from localcloud.esm.streams.dynamodb import DynamoDbStreamSource
 from localcloud.esm.streams.kinesis import KinesisSource
 from localcloud.esm.streams.poller import StreamPoller
 from localcloud.esm.streams.source import StreamSource
+from localcloud.esm.streams.windows import Window
 from localcloud.esm.wakeups import Subscriptions, WakeupBoard
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
@@ -86,8 +90,10 @@ class EventSourceMappingSupervisor:
         self._stopped = False
         self._started = False
         self._running: dict[str, _Running] = {}
-        # Key -> shard id -> checkpoint, of stream mappings halted to be resumed.
+        # Key -> shard id -> checkpoint / open tumbling window, of stream mappings halted to be
+        # resumed.
         self._checkpoints: dict[str, dict[str, str]] = {}
+        self._windows: dict[str, dict[str, Window]] = {}
         self._logical_ids: dict[str, str] = {}  # key -> the mapping's logical id
         for mapping in self._mappings:
             # Fails fast on an invalid pattern, as CreateEventSourceMapping would.
@@ -100,17 +106,35 @@ class EventSourceMappingSupervisor:
         for mapping in self._mappings:
             self.run(mapping.logical_id, mapping)
 
-    def run(self, key: str, mapping: EventSourceMappingSpec) -> None:
-        """Starts polling ``mapping`` under ``key``, from the checkpoints ``halt`` kept."""
+    def run(
+        self, key: str, mapping: EventSourceMappingSpec, result: ProcessingResult | None = None
+    ) -> None:
+        """Starts polling ``mapping`` under ``key``, from the checkpoints ``halt`` kept;
+        ``result`` is where its invokes' outcomes go (its ``LastProcessingResult``)."""
         RecordFilter(mapping.filter_patterns)
         with self._lock:
             if self._stopped or key in self._running:
                 return
             stop, health, wakeups = threading.Event(), HealthBoard(), Subscriptions(self._board)
-            # A halted mapping's own checkpoints, else a saved cloud's (by logical id).
-            resume = self._checkpoints.get(key) or self._resume_from.get(mapping.logical_id)
+            # A halted mapping's own checkpoints, else a saved cloud's (by logical id), which
+            # its poller now reports.
+            resume = self._checkpoints.get(key) or self._resume_from.pop(mapping.logical_id, None)
+            # An open window goes on only with the same window length.
+            windows = {
+                shard: window
+                for shard, window in self._windows.pop(key, {}).items()
+                if window.length_s == mapping.tumbling_window_s
+            }
             self._logical_ids[key] = mapping.logical_id
-            poller = self._poller_for(mapping, stop, health, wakeups, resume)
+            poller = self._poller_for(
+                mapping,
+                stop=stop,
+                health=health,
+                wakeups=wakeups,
+                resume_from=resume,
+                resume_windows=windows,
+                result=result,
+            )
             self._running[key] = _Running(poller, stop, health, wakeups)
             poller.start()
         logger.info("polling %s for %s (%s)", mapping.event_source_arn, mapping.function_name, key)
@@ -126,20 +150,26 @@ class EventSourceMappingSupervisor:
         if isinstance(running.poller, StreamPoller):
             with self._lock:
                 self._checkpoints[key] = running.poller.checkpoints()
+                self._windows[key] = running.poller.windows()
         logger.info("stopped polling for %s", key)
 
-    def forget(self, key: str) -> None:
-        """Drops what a deleted mapping left (after ``halt``)."""
+    def forget(self, key: str, logical_id: str) -> None:
+        """Drops what a deleted mapping left (after ``halt``), a saved cloud's checkpoints of
+        ``logical_id`` included."""
         with self._lock:
             self._checkpoints.pop(key, None)
+            self._windows.pop(key, None)
+            self._resume_from.pop(logical_id, None)
             self._logical_ids.pop(key, None)
 
     def checkpoints(self) -> dict[str, dict[str, str]]:
         """Each stream mapping's checkpoint per shard by logical id (for localcloud.persistence;
-        a mapping created at runtime has its UUID as logical id). SQS keeps its own position."""
+        a mapping created at runtime has its UUID as logical id), a saved cloud's included for
+        the mappings not run since (a disabled one keeps its position). SQS keeps its own."""
         with self._lock:
             running = {k: r for k, r in self._running.items() if isinstance(r.poller, StreamPoller)}
-            found = {self._logical_ids[k]: dict(c) for k, c in self._checkpoints.items() if c}
+            found = {logical_id: dict(c) for logical_id, c in self._resume_from.items() if c}
+            found.update({self._logical_ids[k]: dict(c) for k, c in self._checkpoints.items() if c})
         for key, each in running.items():
             assert isinstance(each.poller, StreamPoller)
             if checkpoints := each.poller.checkpoints():
@@ -169,10 +199,13 @@ class EventSourceMappingSupervisor:
     def _poller_for(
         self,
         mapping: EventSourceMappingSpec,
+        *,
         stop: threading.Event,
         health: HealthBoard,
         wakeups: Subscriptions,
         resume_from: dict[str, str] | None,
+        resume_windows: dict[str, Window],
+        result: ProcessingResult | None,
     ) -> Poller:
         if mapping.source == "sqs":
             return SqsPoller(
@@ -195,6 +228,8 @@ class EventSourceMappingSupervisor:
             health=health,
             wakeups=wakeups,
             resume_from=resume_from,
+            resume_windows=resume_windows,
+            result=result,
         )
 
     def _source_factory(self, mapping: EventSourceMappingSpec) -> Callable[[], StreamSource]:

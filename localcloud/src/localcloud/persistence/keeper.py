@@ -2,7 +2,8 @@
 
 Loading happens before the moto server starts: the file is checked, unpickled and matched to the
 deployment first, so a bad file stops ``up`` with nothing started. Saving takes the stream
-pollers' checkpoints first and moto's state second, under every service's lock: a record
+pollers' checkpoints (and the event source mappings as the Lambda API left them: created,
+updated, disabled, deleted) first and moto's state second, under every service's lock: a record
 processed between the two is processed again after a restore (at-least-once, as Lambda), never
 skipped. It saves every ``interval_s`` when anything may have changed (an idle cloud writes
 nothing; the interval stretches to ten times the last save's pause of moto, so saving a large
@@ -23,7 +24,7 @@ from localcloud.moto_internals import backend_state, serial
 from localcloud.persistence import saved_state
 from localcloud.persistence.fingerprint import changes, fingerprint
 from localcloud.persistence.saved_state import SavedCloud, SavedStateError
-from localcloud.specs import DeployedStack
+from localcloud.specs import DeployedStack, SavedEventSourceMapping
 
 if TYPE_CHECKING:
     from localcloud.cloud import CloudOptions
@@ -40,6 +41,7 @@ class RunningCloud:
 
     stack: DeployedStack
     checkpoints: Callable[[], dict[str, dict[str, str]]]
+    mappings: Callable[[], tuple[SavedEventSourceMapping, ...]]
     fingerprint: dict[str, Any]
 
 
@@ -53,7 +55,7 @@ class StateKeeper:
         self._save_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._saved_generation: tuple[int, str] | None = None
+        self._saved_generation: tuple[int, str, str] | None = None
         self.last_save: dict[str, float] = {}
 
     @classmethod
@@ -101,13 +103,16 @@ class StateKeeper:
         self,
         stack: DeployedStack,
         checkpoints: Callable[[], dict[str, dict[str, str]]],
+        mappings: Callable[[], tuple[SavedEventSourceMapping, ...]],
         *,
         port: int,
         api_front_url: str | None,
     ) -> None:
         """Saves now (a new deployment) and then periodically, until ``stop``."""
         api_port = int(api_front_url.rsplit(":", 1)[1]) if api_front_url else self._options.api_port
-        self._running = RunningCloud(stack, checkpoints, self._fingerprint(port, api_port))
+        self._running = RunningCloud(
+            stack, checkpoints, mappings, self._fingerprint(port, api_port)
+        )
         self.save()
         self._thread = threading.Thread(target=self._run, name="state-saver", daemon=True)
         self._thread.start()
@@ -140,14 +145,21 @@ class StateKeeper:
         with self._save_lock:
             started = time.perf_counter()
             checkpoints = running.checkpoints()
+            mappings = running.mappings()
             with serial.all_services_paused():
-                generation = (serial.changes(), repr(sorted(checkpoints.items())))
+                generation = (
+                    serial.changes(),
+                    repr(sorted(checkpoints.items())),
+                    repr(sorted(mappings, key=lambda m: m.uuid)),
+                )
                 if generation == self._saved_generation and not force:
                     return False
                 moto = backend_state.snapshot()
             paused = time.perf_counter() - started
             size = saved_state.write(
-                self.path, SavedCloud(running.stack, moto, checkpoints), running.fingerprint
+                self.path,
+                SavedCloud(running.stack, moto, checkpoints, mappings),
+                running.fingerprint,
             )
             self._saved_generation = generation
             self.last_save = {

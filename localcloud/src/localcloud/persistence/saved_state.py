@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from localcloud.specs import DeployedStack
+from localcloud.specs import DeployedStack, SavedEventSourceMapping
 
 STATE_FILE_NAME = "saved-cloud.pickle"
 MAGIC = b"localcloud-saved-cloud"
@@ -46,6 +46,8 @@ class SavedCloud:
     stack: DeployedStack  # as deployed, before --function-timeout overrides
     moto: bytes  # localcloud.moto_internals.backend_state.snapshot()
     checkpoints: dict[str, dict[str, str]]  # stream mapping -> shard -> sequence number
+    # The event source mappings as the Lambda API left them; None: the stack's, as deployed.
+    mappings: tuple[SavedEventSourceMapping, ...] | None = None
 
 
 def versions() -> dict[str, str]:

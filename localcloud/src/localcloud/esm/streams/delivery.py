@@ -16,6 +16,11 @@ This is the error-handling half of a stream mapping, as the Lambda developer gui
 Records are delivered strictly in order and one batch at a time, so a shard's order holds
 under retries. A retry resends the remaining records of the same batch (AWS re-reads from
 the checkpoint and may add newer records; the order and the records' fate are the same).
+
+With a tumbling window (``localcloud.esm.streams.windows``) each invoke carries the window's
+fields and state, a response without a ``state`` object fails the batch, and the state the
+function returns is the next invoke's; ``close_window`` makes the window's final invoke. Every
+invoke's outcome is the mapping's ``LastProcessingResult`` (``localcloud.esm.processing_result``).
 """
 
 from __future__ import annotations
@@ -24,13 +29,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from localcloud.esm.backoff import Backoff
 from localcloud.esm.on_failure import DiscardedBatch, FailureCondition
-from localcloud.esm.results import Failed, PartiallyFailed, Succeeded, classify
+from localcloud.esm.processing_result import ProcessingResult
+from localcloud.esm.results import BatchOutcome, Failed, PartiallyFailed, Succeeded, classify
 from localcloud.esm.sender import invoke_batch
 from localcloud.esm.settings import PollerSettings
 from localcloud.esm.streams.source import StreamRecord
+from localcloud.esm.streams.windows import Window, event_fields, returned_state, too_large
 from localcloud.specs import EventSourceMappingSpec, Invoker, InvokeResult
 
 logger = logging.getLogger(__name__)
@@ -46,6 +54,7 @@ class StreamBatchDelivery:
         discard: Callable[[DiscardedBatch], None],
         settings: PollerSettings,
         stop: threading.Event,
+        result: ProcessingResult | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._spec = spec
@@ -54,17 +63,75 @@ class StreamBatchDelivery:
         self._discard = discard
         self._settings = settings
         self._stop = stop
+        self._result = result or ProcessingResult()
         self._clock = clock
 
-    def deliver(self, records: list[StreamRecord]) -> bool:
-        """Processes or discards every record; False only when stopped before the end."""
-        return self._deliver(records) if records else True
+    def deliver(self, records: list[StreamRecord], window: Window | None = None) -> bool:
+        """Processes or discards every record (of ``window``, if the mapping has tumbling
+        windows); False only when stopped before the end."""
+        return self._deliver(records, window) if records else True
 
-    def _deliver(self, records: list[StreamRecord]) -> bool:
-        spec = self._spec
-        backoff = Backoff(
-            self._settings.retry_backoff_initial_s, self._settings.retry_backoff_max_s, self._stop
+    def close_window(self, window: Window, *, terminated_early: bool = False) -> bool:
+        """The window's final invoke (no records, its state), retried until it succeeds, as
+        Lambda holds the shard until then; its state is dropped after. False when stopped."""
+        backoff = self._backoff()
+        while not self._stop.is_set():
+            fields = self._window_fields(window, final=True, terminated_early=terminated_early)
+            last = invoke_batch(self._invoker, self._spec.function_name, [], fields)
+            self._result.invoked(failed=not last.ok)
+            if last.ok:
+                window.state = {}
+                return True
+            logger.info(
+                "%s %s: final invoke of the window failed (%s), retrying",
+                self._spec.logical_id,
+                self._shard_id,
+                last.function_error,
+            )
+            if not backoff.wait():
+                break
+        return False
+
+    def _backoff(self) -> Backoff:
+        settings = self._settings
+        return Backoff(settings.retry_backoff_initial_s, settings.retry_backoff_max_s, self._stop)
+
+    def _window_fields(
+        self, window: Window, *, final: bool, terminated_early: bool = False
+    ) -> dict[str, Any]:
+        return event_fields(
+            window,
+            self._shard_id,
+            self._spec.event_source_arn,
+            final=final,
+            terminated_early=terminated_early,
         )
+
+    def _outcome(
+        self, last: InvokeResult, records: list[StreamRecord], window: Window | None
+    ) -> BatchOutcome:
+        """What the invoke did to the batch; a window's state moves on with what succeeded."""
+        outcome = classify(
+            last, self._spec.report_batch_item_failures, [r.sequence_number for r in records]
+        )
+        if window is not None and not isinstance(outcome, Failed):
+            state = returned_state(last.payload)
+            if state is None:
+                outcome = Failed("tumbling window: the response has no state object")
+            elif isinstance(outcome, Succeeded) or len(outcome.failed_ids) < len(records):
+                window.state = state
+        self._result.invoked(failed=isinstance(outcome, Failed))
+        return outcome
+
+    def _end_if_too_large(self, window: Window | None) -> bool:
+        """A window whose state outgrew Lambda's 1 MB ends early; it goes on with a fresh state."""
+        if window is not None and too_large(window.state):
+            return self.close_window(window, terminated_early=True)
+        return True
+
+    def _deliver(self, records: list[StreamRecord], window: Window | None) -> bool:
+        spec = self._spec
+        backoff = self._backoff()
         invokes = 0
         retries = 0
         last: InvokeResult | None = None
@@ -74,13 +141,14 @@ class StreamBatchDelivery:
             records = self._discard_expired(records, invokes, last)
             if not records:
                 return True
-            last = invoke_batch(self._invoker, spec.function_name, [r.event for r in records])
-            invokes += 1
-            outcome = classify(
-                last, spec.report_batch_item_failures, [r.sequence_number for r in records]
+            fields = self._window_fields(window, final=False) if window is not None else None
+            last = invoke_batch(
+                self._invoker, spec.function_name, [r.event for r in records], fields
             )
+            invokes += 1
+            outcome = self._outcome(last, records, window)
             if isinstance(outcome, Succeeded):
-                return True
+                return self._end_if_too_large(window)
             if isinstance(outcome, PartiallyFailed) and len(outcome.failed_ids) < len(records):
                 # Checkpoint before the lowest failed record; retry from it.
                 first_failed = min(
@@ -98,7 +166,9 @@ class StreamBatchDelivery:
                 logger.info("%s %s: batch failed (%s)", spec.logical_id, self._shard_id, reason)
                 if spec.bisect_batch_on_function_error and len(records) > 1:
                     middle = len(records) // 2
-                    return self._deliver(records[:middle]) and self._deliver(records[middle:])
+                    return self._deliver(records[:middle], window) and self._deliver(
+                        records[middle:], window
+                    )
             retries += 1
             if 0 <= spec.maximum_retry_attempts < retries:
                 self._discard(

@@ -10,7 +10,10 @@ failing backs off up to a cap and shows it (``localcloud.esm.health``). An idle 
 until the moto server sees a write to its stream or table (``localcloud.esm.wakeups``); the
 discovery thread until a reshard, or a worker finishing. Filters are evaluated
 record by record and only when the mapping has some: no record's content can fail a read.
-ParallelizationFactor > 1 is not modelled: each shard is processed by one worker.
+With TumblingWindowInSeconds a worker splits batches at window boundaries and closes each window
+with its final invoke (``localcloud.esm.streams.windows``); an open window, like a checkpoint,
+outlives a pause of the mapping. ParallelizationFactor > 1 is not modelled: each shard is
+processed by one worker.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from localcloud.esm.batching import BatchBuilder
 from localcloud.esm.filters import RecordFilter
 from localcloud.esm.health import FailingLoop, HealthBoard
 from localcloud.esm.on_failure import DiscardedBatch
+from localcloud.esm.processing_result import ProcessingResult
 from localcloud.esm.settings import PollerSettings
 from localcloud.esm.streams.delivery import StreamBatchDelivery
 from localcloud.esm.streams.source import (
@@ -34,6 +38,7 @@ from localcloud.esm.streams.source import (
     StreamRecord,
     StreamSource,
 )
+from localcloud.esm.streams.windows import Window, by_window
 from localcloud.esm.wakeups import Subscriptions, Wakeup, records_key, shards_key
 from localcloud.specs import EventSourceMappingSpec, Invoker
 
@@ -56,6 +61,8 @@ class ShardWorker:
         wakeup: Wakeup,
         on_finished: Callable[[], None],
         checkpoint: str | None = None,
+        window: Window | None = None,
+        result: ProcessingResult | None = None,
     ) -> None:
         self._spec = spec
         self._source = source
@@ -79,7 +86,10 @@ class ShardWorker:
             discard=discard,
             settings=settings,
             stop=stop,
+            result=result,
         )
+        # The open tumbling window (with its state), if the mapping has tumbling windows.
+        self.window = window
         # The last sequence number whose record is processed, filtered out or discarded (a saved
         # cloud's, restored: localcloud.persistence).
         self.checkpoint: str | None = checkpoint
@@ -119,8 +129,46 @@ class ShardWorker:
             self.checkpoint = records[-1].sequence_number  # all filtered out: skip past them
         return records[-1].sequence_number
 
+    def _deliver(self, records: list[StreamRecord]) -> bool:
+        """One batch, split at its tumbling windows' boundaries (closing the open window before
+        a later one's records); False when stopped before the end."""
+        length_s = self._spec.tumbling_window_s
+        if not length_s:
+            return self._delivery.deliver(records)
+        for window, run in by_window(records, length_s):
+            later = self.window is not None and self.window.start != window.start
+            if later and not self._close_window():
+                return False
+            if self.window is None:
+                self.window = window
+            if not self._delivery.deliver(run, self.window):
+                return False
+        return True
+
+    def _close_window(self) -> bool:
+        assert self.window is not None
+        if not self._delivery.close_window(self.window):
+            return False
+        self.window = None
+        return True
+
+    def _idle(self, batch: BatchBuilder[StreamRecord]) -> bool:
+        """After a read that found nothing: closes a tumbling window whose time is over, or
+        waits for a write, the batching window or the tumbling window's end. False when
+        stopped while closing a window."""
+        window = self.window
+        if window is not None and not batch and time.time() >= window.end:
+            return self._close_window()
+        wait = self._settings.idle_poll_interval_s
+        if batch:
+            wait = min(wait, batch.time_left())
+        if window is not None:
+            wait = min(wait, max(window.end - time.time(), 0.0))
+        self._wakeup.wait(wait)
+        return True
+
     def _poll(self) -> None:
-        spec, settings = self._spec, self._settings
+        spec = self._spec
         batch: BatchBuilder[StreamRecord] = BatchBuilder(
             spec.batch_size, spec.maximum_batching_window_s
         )
@@ -141,18 +189,17 @@ class ShardWorker:
                 last_read = self._add_matching(page.records, batch) or last_read
                 if batch.ready() or (batch and iterator is None):
                     for invoke_batch in batch.take():
-                        if not self._delivery.deliver(invoke_batch):
+                        if not self._deliver(invoke_batch):
                             return  # stopping: the checkpoint stays before this batch
                     self.checkpoint = last_read
                     continue
                 if iterator is None or (not page.records and self._closed and not batch):
-                    logger.info("%s: shard %s drained", spec.logical_id, self.shard_id)
+                    # A shard's end closes its window (its children start their own).
+                    if self.window is None or self._close_window():
+                        logger.info("%s: shard %s drained", spec.logical_id, self.shard_id)
                     return
-                if not page.records:
-                    wait = settings.idle_poll_interval_s
-                    if batch:
-                        wait = min(wait, batch.time_left())
-                    self._wakeup.wait(wait)
+                if not page.records and not self._idle(batch):
+                    return
             except IteratorExpiredError:
                 logger.info("%s: iterator of %s expired", spec.logical_id, self.shard_id)
                 iterator = None
@@ -176,9 +223,13 @@ class StreamPoller:
         health: HealthBoard,
         wakeups: Subscriptions,
         resume_from: dict[str, str] | None = None,
+        resume_windows: dict[str, Window] | None = None,
+        result: ProcessingResult | None = None,
     ) -> None:
         self._spec = spec
         self._resume_from = dict(resume_from or {})
+        self._resume_windows = dict(resume_windows or {})
+        self._result = result
         self._make_source = make_source
         self._wakeups = wakeups
         self._discovery = wakeups.subscribe(shards_key(spec))
@@ -249,6 +300,8 @@ class StreamPoller:
                         wakeup=self._wakeups.subscribe(records_key(self._spec)),
                         on_finished=self._discovery.ring,
                         checkpoint=self._resume_from.get(shard.shard_id),
+                        window=self._resume_windows.get(shard.shard_id),
+                        result=self._result,
                     )
                     self.workers[shard.shard_id] = worker
                     worker.thread.start()
@@ -264,6 +317,15 @@ class StreamPoller:
         for shard_id, worker in list(self.workers.items()):
             if worker.checkpoint is not None:
                 found[shard_id] = worker.checkpoint
+        return found
+
+    def windows(self) -> dict[str, Window]:
+        """Each shard's open tumbling window (kept ones too, until their worker starts)."""
+        found = dict(self._resume_windows)
+        for shard_id, worker in list(self.workers.items()):
+            found.pop(shard_id, None)
+            if worker.window is not None:
+                found[shard_id] = worker.window
         return found
 
     def _drained(self, shard_id: str | None) -> bool:
