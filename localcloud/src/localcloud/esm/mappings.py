@@ -9,6 +9,11 @@ stopped; a delete answers ``Deleting`` and the mapping is gone once its poller h
 mapping in transition refuses further changes (``ResourceInUseException``), as Lambda does.
 The pollers are the supervisor's; stream checkpoints survive a pause, so re-enabling resumes
 after the last processed record.
+
+Each stack's own mappings (its template's) carry the stack's name; ``replace_stack_mappings``
+applies what a stack update or delete does to them: a mapping whose template properties changed
+is updated as ``UpdateEventSourceMapping`` would (its checkpoint kept), one no longer in the
+template is deleted, a new one created.
 """
 
 from __future__ import annotations
@@ -56,12 +61,15 @@ class Mapping:
     state_transition_reason: str
     last_modified: float
     logical_id: str | None = None  # set for the stack's own mappings
+    stack_name: str | None = None
+    # A stack mapping's properties as its template declares them (what an update compares).
+    declared: dict[str, Any] | None = None
 
 
 class EventSourceMappings:
     """Every mapping by UUID; thread-safe. ``runner`` starts and stops their pollers.
 
-    ``stack_name`` is the deployed stack whose template's mappings ``add_stack_mapping`` adds.
+    ``stack_name`` is the stack ``add_stack_mapping`` adds to when given none (``up``'s).
     """
 
     def __init__(self, runner: Runner, stack_name: str = "") -> None:
@@ -71,14 +79,57 @@ class EventSourceMappings:
         self._mappings: dict[str, Mapping] = {}
         self._transitions: list[threading.Thread] = []
 
-    def add_stack_mapping(self, resource: StackEventSourceMapping) -> Mapping:
-        """One of the deployed template's mappings, polled from now on if enabled."""
+    def add_stack_mapping(
+        self, resource: StackEventSourceMapping, stack_name: str | None = None
+    ) -> Mapping:
+        """One of a deployed template's mappings, polled from now on if enabled."""
         spec = esm_spec(resource.logical_id, resource.properties)
         mapping = self._new(resource.properties, spec, resource.logical_id, resource.uuid)
+        mapping.stack_name = stack_name or self.stack_name
+        mapping.declared = dict(resource.properties)
         mapping.state = "Enabled" if spec.enabled else "Disabled"
         if spec.enabled:
             self._runner.run(mapping.uuid, spec)
         return mapping
+
+    def replace_stack_mappings(
+        self, stack_name: str, resources: tuple[StackEventSourceMapping, ...]
+    ) -> None:
+        """The stack's mappings become ``resources`` (by UUID; none: the stack was deleted)."""
+        self.wait_settled(timeout_s=30)
+        wanted = {resource.uuid: resource for resource in resources}
+        for mapping in self.stack_mappings(stack_name):
+            resource = wanted.pop(mapping.uuid, None)
+            if resource is None:
+                self._retire(mapping.uuid)
+            elif resource.properties != mapping.declared:
+                self._redeclare(mapping.uuid, resource)
+        for resource in wanted.values():
+            self.add_stack_mapping(resource, stack_name)
+
+    def _retire(self, mapping_uuid: str) -> None:
+        with self._lock:
+            mapping = self._mappings[mapping_uuid]
+            was_enabled = mapping.state == "Enabled"
+            mapping.state = "Deleting"
+            self._touch(mapping)
+        self._transition(mapping, mapping_uuid if was_enabled else None, None, remove=True)
+
+    def _redeclare(self, mapping_uuid: str, resource: StackEventSourceMapping) -> None:
+        with self._lock:
+            mapping = self._mappings[mapping_uuid]
+            spec = esm_spec(resource.logical_id, resource.properties)
+            was_enabled = mapping.state == "Enabled"
+            mapping.properties = {**resource.properties, "FunctionName": spec.function_name}
+            mapping.spec, mapping.declared = spec, dict(resource.properties)
+            if was_enabled == spec.enabled:
+                mapping.state = "Updating"
+            else:
+                mapping.state = "Enabling" if spec.enabled else "Disabling"
+            self._touch(mapping)
+        self._transition(
+            mapping, mapping_uuid if was_enabled else None, spec if spec.enabled else None
+        )
 
     def create(self, properties: dict[str, Any]) -> Mapping:
         """A mapping created through the API; answers ``Creating``, then starts polling."""
@@ -136,8 +187,10 @@ class EventSourceMappings:
         self._transition(mapping, mapping_uuid, None, remove=True)
         return answer
 
-    def stack_mappings(self) -> list[Mapping]:
-        return [m for m in self.matching() if m.logical_id is not None]
+    def stack_mappings(self, stack_name: str | None = None) -> list[Mapping]:
+        """A stack's own mappings (``up``'s stack when given none)."""
+        wanted = stack_name or self.stack_name
+        return [m for m in self.matching() if m.logical_id is not None and m.stack_name == wanted]
 
     def wait_settled(self, timeout_s: float) -> None:
         """Waits for the transitions in progress (tests, shutdown)."""
