@@ -27,7 +27,12 @@ from localcloud.clients import deployer_client
 from localcloud.deploy.artifacts import CodeCache, code_in_s3
 from localcloud.deploy.changes import ResourceChange, resource_changes
 from localcloud.deploy.deployer import create, update
-from localcloud.deploy.prepared import Deployment, PreparedStack, prepare_stack
+from localcloud.deploy.prepared import (
+    Deployment,
+    PreparedStack,
+    prepare_stack,
+    uses_sam_transform,
+)
 from localcloud.deploy.updates import UpdateRefused, plan_moto_update
 from localcloud.moto_internals.cloudformation_stacks import (
     REVIEW_IN_PROGRESS,
@@ -300,7 +305,8 @@ class StackDeployments:
         except Exception as error:  # what the local cloud cannot deploy, and why
             log.info("%s: not deployed: %s", stack_name, _reason(error))
             raise QueryError("ValidationError", _reason(error)) from None
-        check_capabilities(prepared.translated, capabilities)
+        expands = request.action != "CreateChangeSet" and uses_sam_transform(template)
+        check_capabilities(prepared.translated, capabilities, expands=expands)
         return prepared
 
     def _create(self, prepared: PreparedStack) -> Deployment:

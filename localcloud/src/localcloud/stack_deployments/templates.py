@@ -93,8 +93,16 @@ def stack_parameters(
     return values
 
 
-def check_capabilities(translated: Mapping[str, Any], capabilities: list[str]) -> None:
-    """IAM resources need CAPABILITY_IAM, named ones CAPABILITY_NAMED_IAM, as in CloudFormation."""
+def check_capabilities(
+    translated: Mapping[str, Any], capabilities: list[str], *, expands: bool = False
+) -> None:
+    """IAM resources need CAPABILITY_IAM, named ones CAPABILITY_NAMED_IAM, and a template whose
+    transform ``CreateStack``/``UpdateStack`` expands (``expands``) CAPABILITY_AUTO_EXPAND, as in
+    CloudFormation (a change set is reviewed before it runs: it needs no AUTO_EXPAND)."""
+    if expands and "CAPABILITY_AUTO_EXPAND" not in capabilities:
+        raise QueryError(
+            "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"
+        )
     iam = [
         resource
         for resource in (translated.get("Resources") or {}).values()
