@@ -6,9 +6,12 @@ local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204); a payload over
 Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. An
 ``UpdateFunctionConfiguration`` moto accepted for such a function reaches its workers too (the
-timeout, memory, environment and handler of later invokes). The event source mapping API is
-answered by ``localcloud.esm.mappings_api`` (the real pollers), and the stack's mappings are
-added to CloudFormation's resource lists (``localcloud.esm.stack_resources``). Everything else,
+timeout, memory, environment, handler and layers of later invokes), and so do
+``UpdateFunctionCode`` and ``PublishLayerVersion`` (``localcloud.function_code``). CloudFormation's
+deploy operations (change sets, ``CreateStack``, ``UpdateStack``, ``DeleteStack``) go to the local
+cloud's deploy pipeline once the cloud runs (``localcloud.stack_deployments``). The event source
+mapping API is answered by ``localcloud.esm.mappings_api`` (the real pollers), and each stack's
+mappings are added to CloudFormation's resource lists (``localcloud.esm.stack_resources``). Everything else,
 and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
 injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
 then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
