@@ -191,6 +191,11 @@ def test_a_persisted_cloud_refuses_stack_deploys(tmp_path: Path) -> None:
             )  # fmt: skip
         with pytest.raises(ClientError, match="does not exist"):
             cfn.describe_stacks(StackName="extra")
+        with pytest.raises(ClientError, match="--persist"):
+            cfn.delete_stack(StackName="persisted")
+        assert cfn.describe_stacks(StackName="persisted")["Stacks"][0]["StackStatus"] == (
+            "CREATE_COMPLETE"
+        )
 
 
 def test_a_zip_layer_published_by_arn_reaches_the_function(cloud: LocalCloud) -> None:

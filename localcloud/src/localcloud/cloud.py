@@ -43,9 +43,9 @@ log = logging.getLogger(__name__)
 
 PERSIST_REFUSAL = (
     "this local cloud runs with --persist, which saves and restores only the stack `localcloud "
-    "up` deployed: a stack deployed or updated through CloudFormation (sam deploy, sam sync) "
-    "would not come back. Nothing was deployed; start the local cloud without --persist to "
-    "deploy with SAM CLI"
+    "up` deployed, as it deployed it: a stack deployed, updated or deleted through CloudFormation "
+    "(sam deploy, sam sync, sam delete) would not come back as it is. Nothing was changed; start "
+    "the local cloud without --persist to deploy with SAM CLI"
 )
 
 

@@ -11,16 +11,16 @@ timeout, memory, environment, handler and layers of later invokes), and so do
 deploy operations (change sets, ``CreateStack``, ``UpdateStack``, ``DeleteStack``) go to the local
 cloud's deploy pipeline once the cloud runs (``localcloud.stack_deployments``). The event source
 mapping API is answered by ``localcloud.esm.mappings_api`` (the real pollers), and each stack's
-mappings are added to CloudFormation's resource lists (``localcloud.esm.stack_resources``). Everything else,
-and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
-injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
-then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
-message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then the idle pollers'
-wake-ups on writes (``localcloud.poller_wakeups``), then one request at a time
-(``localcloud.moto_internals.serial``: moto is not thread-safe), where an operation moto
-lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In front of it
-all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
-``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
+mappings are added to CloudFormation's resource lists (``localcloud.esm.stack_resources``).
+Everything else, and functions the local cloud does not run, goes to moto - through
+``localcloud.faults``, which injects the configured faults into the functions' AWS calls and serves
+``/_localcloud/faults``, then SQS's message-content rule moto lacks
+(``localcloud.sqs_message_rules``), then SQS's message move tasks (``localcloud.sqs_move_tasks``:
+moto lacks them), then the idle pollers' wake-ups on writes (``localcloud.poller_wakeups``), then
+one request at a time (``localcloud.moto_internals.serial``: moto is not thread-safe), where an
+operation moto lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). In
+front of it all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any
+origin) and ``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
 """
 
 from __future__ import annotations

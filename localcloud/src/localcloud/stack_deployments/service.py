@@ -98,6 +98,8 @@ class StackDeployments:
             "UpdateStack",
         ):
             return True
+        if action == "DeleteStack" and self._refusal:
+            return True  # a persisted cloud's stack must come back as saved
         if action in ("DeleteStack", "GetTemplate"):
             known = stack_name is not None and self._stacks.get(stack_name) is not None
             return known or bool(self._change_sets.of_stack(request.get("StackName")))
@@ -248,6 +250,7 @@ class StackDeployments:
         return result("UpdateStack", {"StackId": self._stack_id(deployment)})
 
     def _DeleteStack(self, request: QueryRequest) -> Reply:
+        self._check_allowed()
         stack_name = _name(request.get("StackName")) or ""
         with self._lock:
             for change_set in self._change_sets.of_stack(stack_name):
