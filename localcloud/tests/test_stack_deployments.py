@@ -230,3 +230,38 @@ def test_a_zip_layer_published_by_arn_reaches_the_function(cloud: LocalCloud) ->
         assert _invoke(lambda_client, name) == "from the layer"
     finally:
         cfn.delete_stack(StackName="layered")
+
+
+def test_an_update_that_changes_only_a_tables_metadata_is_applied(cloud: LocalCloud) -> None:
+    """SAM CLI adds ``Metadata: SamResourceId`` to every resource it packages: a redeploy of
+    a stack ``up`` deployed changes every resource's Metadata, which changes no resource."""
+    cfn, lambda_client = _client(cloud, "cloudformation"), _client(cloud, "lambda")
+    template = json.loads(_sam_template(code="def handler(e, c):\n    return 'first'\n"))
+    template["Resources"]["Table"] = {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    }
+    cfn.create_stack(
+        StackName="metadata", TemplateBody=json.dumps(template), Capabilities=CAPABILITIES
+    )
+    try:
+        template["Resources"]["Table"]["Metadata"] = {"SamResourceId": "Table"}
+        template["Resources"]["InlineFunction"]["Properties"]["InlineCode"] = (
+            "def handler(e, c):\n    return 'second'\n"
+        )
+        cfn.update_stack(
+            StackName="metadata", TemplateBody=json.dumps(template), Capabilities=CAPABILITIES
+        )
+        stack = cfn.describe_stacks(StackName="metadata")["Stacks"][0]
+        assert stack["StackStatus"] == "UPDATE_COMPLETE"
+        assert _invoke(lambda_client, _outputs(cfn, "metadata")["FunctionName"]) == "second"
+        resources = cfn.list_stack_resources(StackName="metadata")["StackResourceSummaries"]
+        table = next(r for r in resources if r["LogicalResourceId"] == "Table")
+        dynamodb = _client(cloud, "dynamodb")
+        assert dynamodb.describe_table(TableName=table["PhysicalResourceId"])["Table"]
+    finally:
+        cfn.delete_stack(StackName="metadata")

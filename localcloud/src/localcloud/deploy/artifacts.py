@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import shutil
 import sys
@@ -24,6 +25,8 @@ from botocore.exceptions import ClientError
 
 from localcloud.deploy.package import PackagedCode
 from localcloud.deploy.prepared import StackCode
+
+log = logging.getLogger(__name__)
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
 LAYER_VERSION_TYPE = "AWS::Lambda::LayerVersion"
@@ -115,6 +118,12 @@ def code_in_s3(translated: dict[str, Any], s3: Any, cache: CodeCache) -> StackCo
                 s3, content.get("S3Bucket"), content.get("S3Key"), content.get("S3ObjectVersion")
             )
             layers[logical_id] = layer_paths(cache.unpack(archive))
+            if not layers[logical_id]:
+                log.warning(
+                    "layer %s has no python/ folder: Lambda puts none of it on the path "
+                    "(sam build puts a Python layer's packages there)",
+                    logical_id,
+                )
     packaged: dict[str, PackagedCode] = {}
     for logical_id, resource in resources.items():
         if resource.get("Type") != FUNCTION_TYPE:
