@@ -1,7 +1,8 @@
 """CloudFormation's deploy operations against a running local cloud, with boto3: what SAM CLI's
 conformance cases (tests/conformance/test_sam_cli.py) do not reach - the direct CreateStack /
 UpdateStack / DeleteStack path (``sam sync``), change sets the cloud refuses, GetTemplate, a
-code update of a function ``up`` deployed from its folder, and a ``--persist`` cloud."""
+code update of a function ``up`` deployed from its folder. (A ``--persist`` cloud's refusal is in
+test_persistence.py: its cloud runs in a process of its own, as moto's state must.)"""
 
 from __future__ import annotations
 
@@ -168,34 +169,6 @@ def test_update_function_code_of_a_function_up_deployed_runs_the_zip(cloud: Loca
     with pytest.raises(ClientError, match="Could not unzip"):
         lambda_client.update_function_code(FunctionName=name, ZipFile=b"not a zip")
     assert _invoke(lambda_client, name) == "from the zip"
-
-
-def test_a_persisted_cloud_refuses_stack_deploys(tmp_path: Path) -> None:
-    options = CloudOptions(
-        template=TEMPLATE,
-        stack_name="persisted",
-        region=REGION,
-        with_proxy=False,
-        with_esm=False,
-        with_api=False,
-        prewarm=False,
-        state_dir=tmp_path / "state",
-        persist_dir=tmp_path / "saved",
-    )
-    with LocalCloud(options) as local:
-        cfn = _client(local, "cloudformation")
-        with pytest.raises(ClientError, match="--persist"):
-            cfn.create_change_set(
-                StackName="extra", ChangeSetName="c", ChangeSetType="CREATE",
-                TemplateBody=_sam_template(), Capabilities=CAPABILITIES,
-            )  # fmt: skip
-        with pytest.raises(ClientError, match="does not exist"):
-            cfn.describe_stacks(StackName="extra")
-        with pytest.raises(ClientError, match="--persist"):
-            cfn.delete_stack(StackName="persisted")
-        assert cfn.describe_stacks(StackName="persisted")["Stacks"][0]["StackStatus"] == (
-            "CREATE_COMPLETE"
-        )
 
 
 def test_a_zip_layer_published_by_arn_reaches_the_function(cloud: LocalCloud) -> None:
