@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from localcloud.persistence.fingerprint import fingerprint
 from localcloud.persistence.saved_state import STATE_FILE_NAME, SavedCloud, write
@@ -113,6 +114,16 @@ def test_stop_and_up_keep_the_stack_its_data_and_the_stream_position(ledger: Led
     assert first.returncode == 0, first.stderr
     assert "State: new; saved in" in first.stdout
     outputs = ledger.outputs()
+    # A saved cloud is its own stack as `up` deployed it: SAM CLI's deploys are refused.
+    cfn = ledger.client("cloudformation")
+    template = '{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}'
+    with pytest.raises(ClientError, match="--persist"):
+        cfn.create_change_set(
+            StackName="extra", ChangeSetName="c", ChangeSetType="CREATE", TemplateBody=template
+        )
+    with pytest.raises(ClientError, match="--persist"):
+        cfn.delete_stack(StackName="ledger")
+    assert cfn.describe_stacks(StackName="ledger")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     ddb, sqs = ledger.client("dynamodb"), ledger.client("sqs")
     ddb.put_item(TableName=outputs["ItemsTable"], Item={"pk": {"S": "kept"}, "n": {"N": "7"}})
     for body in ("job-1", "job-2", "job-3"):

@@ -6,6 +6,7 @@ the service scopes read the signature) and none picks up the machine's AWS confi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -41,3 +42,26 @@ def local_client(
     # The service is a runtime string, so boto3's typed per-service overloads do not apply.
     make: Callable[..., Any] = (session or local_session(region, credentials)).client
     return make(service, endpoint_url=endpoint_url, config=config)
+
+
+# Marks the local cloud's own deploy calls (``create_stack`` with the template made for moto, its
+# ``delete_stack``), which ``localcloud.stack_deployments`` lets through to moto.
+DEPLOYER_USER_AGENT = "localcloud-deployer"
+
+
+_deployer_clients: dict[tuple[str, str, str], Any] = {}
+_deployer_clients_lock = threading.Lock()
+
+
+def deployer_client(service: str, endpoint_url: str, region: str) -> Any:
+    """A client of the local cloud's deploy pipeline (``localcloud.deploy``), made once: a deploy
+    uses a dozen, and making one (loading botocore's models) costs more than its calls."""
+    key = (service, endpoint_url, region)
+    with _deployer_clients_lock:
+        client = _deployer_clients.get(key)
+        if client is None:
+            config = Config(user_agent_extra=DEPLOYER_USER_AGENT)
+            client = _deployer_clients[key] = local_client(
+                service, endpoint_url, region, config=config
+            )
+        return client

@@ -2,8 +2,10 @@
 
 Order matters: the server must answer before the deploy; the invoker needs the deployed
 functions (and the log delivery, which sends their output to the server's CloudWatch); pollers
-and the API front need the invoker. ``stop`` undoes it in reverse, so no
-worker process or poller thread outlives the cloud.
+and the API front need the invoker. Once all run, CloudFormation's deploy operations (what
+``sam deploy`` and ``sam sync`` send) deploy further stacks, or new versions of this one, into
+them (``localcloud.running_stacks``, ``localcloud.stack_deployments``). ``stop`` undoes it in
+reverse, so no worker process or poller thread outlives the cloud.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from localcloud.config import (
     state_dir,
 )
 from localcloud.deploy.dependencies import dependency_cache, install_dependencies
-from localcloud.deploy.deployer import deploy_stack
+from localcloud.deploy.deployer import deploy_template_file
+from localcloud.deploy.prepared import Deployment
 from localcloud.esm.settings import PollerSettings
 from localcloud.faults import FaultRegistry, FaultRule
 from localcloud.functions.invoker import LocalInvoker
@@ -32,10 +35,19 @@ from localcloud.functions.reload import CodeReloader
 from localcloud.functions.timeouts import with_function_timeouts
 from localcloud.persistence.keeper import DEFAULT_SAVE_INTERVAL_S, StateKeeper
 from localcloud.persistence.saved_state import SavedCloud
+from localcloud.running_stacks import RunningStacks
 from localcloud.server import LocalCloudServer
 from localcloud.specs import DeployedStack, SavedEventSourceMapping
+from localcloud.stack_deployments.service import StackDeployments
 
 log = logging.getLogger(__name__)
+
+PERSIST_REFUSAL = (
+    "this local cloud runs with --persist, which saves and restores only the stack `localcloud "
+    "up` deployed, as it deployed it: a stack deployed, updated or deleted through CloudFormation "
+    "(sam deploy, sam sync, sam delete) would not come back as it is. Nothing was changed; start "
+    "the local cloud without --persist to deploy with SAM CLI"
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +104,11 @@ class LocalCloud:
         for rule in options.faults:
             faults.add(rule)
         self.server = LocalCloudServer(
-            options.host, options.port, faults, cors_allow_origins=options.cors_allow_origins
+            options.host,
+            options.port,
+            faults,
+            cors_allow_origins=options.cors_allow_origins,
+            region=options.region,
         )
         self.stack: DeployedStack | None = None
         self.invoker: LocalInvoker | None = None
@@ -100,6 +116,9 @@ class LocalCloud:
         self.api_front_url: str | None = None
         self.proxy_url: str | None = None
         self.reloader: CodeReloader | None = None
+        self.stacks: RunningStacks | None = None
+        self._mappings: Any = None  # localcloud.esm.mappings.EventSourceMappings, once started
+        self._front: Any = None  # localcloud.apigw.front.ApiFront, once serving
         self._stoppables: list[Any] = []
         self.keeper = StateKeeper.of(options)
         self.restored = False  # from a saved cloud rather than deployed
@@ -141,7 +160,12 @@ class LocalCloud:
         self.server.start()
         timings["server_s"] = time.perf_counter() - started - timings["restore_s"]
         try:
-            deployed = saved.stack if saved is not None else self._deploy()
+            deployment: Deployment | None = None
+            if saved is not None:
+                deployed = saved.stack
+            else:
+                deployment = self._deploy()
+                deployed = deployment.stack
             self.stack = with_function_timeouts(deployed, options.function_timeouts)
             timings["deploy_s"] = (
                 time.perf_counter() - started - timings["server_s"] - timings["restore_s"]
@@ -167,6 +191,7 @@ class LocalCloud:
                 self._start_reloader(self.invoker)
             if options.prewarm:
                 self.invoker.prewarm()
+            self._accept_stack_deploys(self.invoker, deployment)
             if self.keeper is not None:
                 self.keeper.start(
                     deployed,
@@ -181,9 +206,9 @@ class LocalCloud:
         timings["ready_s"] = time.perf_counter() - started
         return self.stack
 
-    def _deploy(self) -> DeployedStack:
+    def _deploy(self) -> Deployment:
         options = self.options
-        return deploy_stack(
+        return deploy_template_file(
             options.template,
             options.stack_name,
             endpoint_url=self.endpoint_url,
@@ -224,6 +249,7 @@ class LocalCloud:
             for resource in stack.event_source_mapping_resources:
                 mappings.add_stack_mapping(resource)
         self._saved_mappings = mappings.saved
+        self._mappings = mappings
         self.server.set_event_source_mappings(
             mappings, lambda name: invoker.resolve(name).function_name, self.options.region
         )
@@ -255,6 +281,7 @@ class LocalCloud:
             port=self.options.api_port,
         )
         front.start()
+        self._front = front
         self.api_front_url = str(front.url)
         self._stoppables.append(front)
 
@@ -271,9 +298,32 @@ class LocalCloud:
         self.proxy_url = proxy.url
         self._stoppables.append(proxy)
 
+    def _accept_stack_deploys(self, invoker: LocalInvoker, deployment: Deployment | None) -> None:
+        """From now on CloudFormation's deploys run through the pipeline into this cloud."""
+        options = self.options
+        stacks = RunningStacks(
+            invoker,
+            self.server.layers,
+            mappings=self._mappings,
+            front=self._front,
+            adjust=lambda stack: with_function_timeouts(stack, options.function_timeouts),
+            prewarm=options.prewarm,
+        )
+        if deployment is not None:  # a restored stack was not deployed here: nothing to update
+            stacks.started(deployment)
+        self.stacks = stacks
+        self.server.stack_requests.deployments = StackDeployments(
+            stacks,
+            endpoint_url=self.endpoint_url,
+            region=options.region,
+            code_cache=self.server.code_cache,
+            refusal=PERSIST_REFUSAL if self.keeper is not None else None,
+        )
+
     def stop(self) -> None:
         """Pollers and API first (they feed the workers), then the workers, then moto."""
         started = time.perf_counter()
+        self.server.stack_requests.deployments = None
         if self.keeper is not None:
             self.keeper.stop()
         while self._stoppables:

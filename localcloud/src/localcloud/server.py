@@ -6,21 +6,24 @@ local cloud runs: RequestResponse (payload, ``X-Amz-Function-Error``, ``LogType=
 ``X-Amz-Log-Result``), Event (202, runs in the background) and DryRun (204); a payload over
 Lambda's limit for its invocation type is 413 ``RequestEntityTooLargeException``. An
 ``UpdateFunctionConfiguration`` moto accepted for such a function reaches its workers too (the
-timeout, memory, environment and handler of later invokes). The event source mapping API is
-answered by ``localcloud.esm.mappings_api`` (the real pollers), and the stack's mappings are
-added to CloudFormation's resource lists (``localcloud.esm.stack_resources``). Everything else,
-and functions the local cloud does not run, goes to moto - through ``localcloud.faults``, which
-injects the configured faults into the functions' AWS calls and serves ``/_localcloud/faults``,
-then SQS's message-content rule moto lacks (``localcloud.sqs_message_rules``), then SQS's
-message move tasks (``localcloud.sqs_move_tasks``: moto lacks them), then the idle pollers'
-wake-ups on writes (``localcloud.poller_wakeups``), then one request at a time
-(``localcloud.moto_internals.serial``: moto is not thread-safe), where the Schemas API moto
-lacks is answered (``localcloud.schemas``: SAM CLI's shareable test events) and an operation
-moto lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``). Cloud
-Control's ``GetResource`` of a function URL (``localcloud.cloudcontrol``: ``sam list
-endpoints``) is answered before the faults. In front of it
-all, ``localcloud.browser_guard`` keeps web pages out (moto's own CORS echoes any origin) and
-``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
+timeout, memory, environment, handler and layers of later invokes), and so do
+``UpdateFunctionCode`` and ``PublishLayerVersion`` (``localcloud.function_code``). CloudFormation's
+deploy operations (change sets, ``CreateStack``, ``UpdateStack``, ``DeleteStack``) go to the local
+cloud's deploy pipeline once the cloud runs (``localcloud.stack_deployments``). The event source
+mapping API is answered by ``localcloud.esm.mappings_api`` (the real pollers), and each stack's
+mappings are added to CloudFormation's resource lists (``localcloud.esm.stack_resources``).
+Everything else, and functions the local cloud does not run, goes to moto - through
+``localcloud.faults``, which injects the configured faults into the functions' AWS calls and serves
+``/_localcloud/faults``, then SQS's message-content rule moto lacks
+(``localcloud.sqs_message_rules``), then SQS's message move tasks (``localcloud.sqs_move_tasks``:
+moto lacks them), then the idle pollers' wake-ups on writes (``localcloud.poller_wakeups``), then
+one request at a time (``localcloud.moto_internals.serial``: moto is not thread-safe), where the
+Schemas API moto lacks is answered (``localcloud.schemas``: SAM CLI's shareable test events) and an
+operation moto lacks gets a 400 naming it instead of an HTML 500 (``localcloud.unimplemented``).
+Cloud Control's ``GetResource`` of a function URL (``localcloud.cloudcontrol``: ``sam list
+endpoints``) is answered before the faults. In front of it all, ``localcloud.browser_guard`` keeps
+web pages out (moto's own CORS echoes any
+origin) and ``localcloud.control`` serves the local cloud's own ``/_localcloud/...`` endpoints.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ import base64
 import json
 import logging
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -39,17 +44,22 @@ from hypercorn.config import Config
 from localcloud.browser_guard import BrowserGuard
 from localcloud.cloudcontrol import CloudControlResources
 from localcloud.control import ControlEndpoints, HealthSource
+from localcloud.deploy.artifacts import CodeCache
 from localcloud.esm.mappings import EventSourceMappings
 from localcloud.esm.mappings_api import EventSourceMappingApi, FunctionResolver
 from localcloud.esm.stack_resources import StackMappingResources
 from localcloud.esm.wakeups import WakeupBoard
 from localcloud.faults import FaultMiddleware, FaultRegistry
-from localcloud.functions.invoker import FunctionNotFound
+from localcloud.function_code import FunctionCodeUpdates
+from localcloud.functions.invoker import FunctionNotFound, LocalInvoker
+from localcloud.functions.layer_contents import LayerContents
 from localcloud.functions.limits import RequestTooLarge, check_request_size
 from localcloud.functions.logging_config import LoggingConfigReporter
 from localcloud.http_server import ThreadedHypercorn
 from localcloud.moto_internals.cloudwatch import install_metric_data_namespace_filter
 from localcloud.moto_internals.header_names import preserve_header_names
+from localcloud.moto_internals.lambda_configuration import set_layers
+from localcloud.moto_internals.layer_version_ids import install_layer_version_ids
 from localcloud.moto_internals.serial import SerializedMoto
 from localcloud.moto_internals.sqs_queue_urls import serve_queue_urls_from
 from localcloud.moto_internals.werkzeug_app import (
@@ -61,8 +71,17 @@ from localcloud.schemas.api import SchemasApi
 from localcloud.specs import Invoker
 from localcloud.sqs_message_rules import SqsMessageRules
 from localcloud.sqs_move_tasks import MessageMoveTaskMiddleware, MessageMoveTasks
+from localcloud.stack_deployments.requests import StackRequests
 from localcloud.unimplemented import UnimplementedOperations
-from localcloud.wsgi import Environ, StartResponse, WsgiApp, read_body
+from localcloud.wsgi import (
+    Environ,
+    StartResponse,
+    WsgiApp,
+    captured_response,
+    read_body,
+    replace_body,
+    with_body,
+)
 from localcloud.wsgi_on_asgi import WsgiOnAsgi
 
 log = logging.getLogger(__name__)
@@ -78,7 +97,12 @@ class ResolvingInvoker(Invoker, Protocol):
 
     def resolve(self, name_or_arn: str) -> Any: ...
 
-    def update_configuration(self, name_or_arn: str, config: dict[str, Any]) -> Any: ...
+    @property
+    def region(self) -> str: ...
+
+    def update_configuration(
+        self, name_or_arn: str, config: dict[str, Any], layer_dirs: tuple[Path, ...] | None = None
+    ) -> Any: ...
 
 
 def _json_response(
@@ -111,8 +135,9 @@ class LambdaInvokeMiddleware:
     """Answers Lambda Invoke with the local invoker, and hands it the configuration updates moto
     accepted for its functions; passes every other request to ``app``."""
 
-    def __init__(self, app: WsgiApp) -> None:
+    def __init__(self, app: WsgiApp, layers: LayerContents) -> None:
         self.app = app
+        self.layers = layers
         self.invoker: ResolvingInvoker | None = None
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -138,17 +163,30 @@ class LambdaInvokeMiddleware:
         environ: Environ,
         start_response: StartResponse,
     ) -> list[bytes]:
-        """moto validates and stores the update; what it answers 200 for, the workers get."""
-        answered: list[tuple[str, list[tuple[str, str]]]] = []
+        """moto validates and stores the update; what it answers 200 for, the workers get.
 
-        def capture(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
-            answered.append((status, headers))
-            return lambda _data: None
-
-        body = b"".join(self.app(environ, capture))
-        status, headers = answered[0]
+        New ``Layers`` are kept from moto, which refuses any it does not hold (the official
+        Powertools layer, which Lambda accepts), and set on its function once it answered.
+        """
+        try:
+            request = json.loads(read_body(environ) or b"{}")
+        except ValueError:
+            request = None
+        layers = request.pop("Layers", None) if isinstance(request, dict) else None
+        if isinstance(layers, list):
+            replace_body(environ, json.dumps(request).encode())
+        status, headers, body = captured_response(self.app, environ)
         if status.startswith("200"):
-            invoker.update_configuration(name, json.loads(body))
+            config = json.loads(body)
+            layer_dirs = None
+            if isinstance(layers, list):
+                arns = [str(arn) for arn in layers]
+                function_name = invoker.resolve(name).function_name
+                config["Layers"] = set_layers(invoker.region, function_name, arns)
+                body = json.dumps(config).encode()
+                headers = with_body(headers, body)
+                layer_dirs = self.layers.paths(arns)
+            invoker.update_configuration(name, config, layer_dirs)
         start_response(status, headers)
         return [body]
 
@@ -251,11 +289,13 @@ class LocalCloudServer:
         port: int = 0,
         faults: FaultRegistry | None = None,
         cors_allow_origins: Iterable[str] = (),
+        region: str = "us-east-1",
     ) -> None:
         self._host = host
         self._port = port
         self.faults = faults or FaultRegistry()
         install_metric_data_namespace_filter()
+        install_layer_version_ids()
         # Rung on writes to what idle pollers watch (EventSourceMappingSupervisor's wakeups).
         self.wakeups = WakeupBoard()
         # Faults outside the lock: a delay fault must not hold up every other caller.
@@ -286,8 +326,17 @@ class LocalCloudServer:
         )
         # Event source mappings never reach moto (it would run them through Docker).
         self.mapping_api = EventSourceMappingApi(self.stack_mapping_resources)
-        self.middleware = LambdaInvokeMiddleware(self.mapping_api)
-        self.control = ControlEndpoints(self.middleware)
+        # Code that UpdateFunctionCode, PublishLayerVersion and stack deploys hand the workers.
+        self.code_cache = CodeCache(Path(tempfile.mkdtemp(prefix="localcloud-code-")))
+        self.layers = LayerContents()
+        self.code_updates = FunctionCodeUpdates(
+            self.mapping_api, lambda: self.url, region, self.code_cache, self.layers
+        )
+        self.middleware = LambdaInvokeMiddleware(self.code_updates, self.layers)
+        # CloudFormation change sets, and SAM templates, deploy through the local cloud's
+        # pipeline (localcloud.stack_deployments); the cloud attaches it once it runs.
+        self.stack_requests = StackRequests(self.middleware)
+        self.control = ControlEndpoints(self.stack_requests)
         self.app = BrowserGuard(self.control, cors_allow_origins)
         self._requests = WsgiOnAsgi(
             self.app,
@@ -318,8 +367,9 @@ class LocalCloudServer:
     def url(self) -> str:
         return f"http://{self._host}:{self.port}"
 
-    def set_invoker(self, invoker: ResolvingInvoker | None) -> None:
+    def set_invoker(self, invoker: LocalInvoker | None) -> None:
         self.middleware.invoker = invoker
+        self.code_updates.invoker = invoker
 
     def set_event_source_mappings(
         self,
@@ -339,3 +389,4 @@ class LocalCloudServer:
         self._server.stop()
         self._requests.close()
         self._started = False
+        self.code_cache.close()

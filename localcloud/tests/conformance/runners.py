@@ -71,9 +71,18 @@ def user_environment(client_env: dict[str, str], home: Path) -> dict[str, str]:
     }
 
 
-def _run(command: list[str], env: dict[str, str], cwd: Path | None = None) -> Completed:
+def _run(
+    command: list[str], env: dict[str, str], cwd: Path | None = None, stdin: str | None = None
+) -> Completed:
     done = subprocess.run(
-        command, env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+        command,
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
     )
     return Completed(command, done.returncode, done.stdout, done.stderr)
 
@@ -93,13 +102,14 @@ class AwsCli:
 
 @dataclass(frozen=True)
 class SamCli:
-    """SAM CLI (aws-sam-cli in requirements-dev.txt), run from the project's folder."""
+    """SAM CLI (aws-sam-cli in requirements-dev.txt), run from the project's folder; ``answer``
+    is what the user types at its prompt (``sam sync`` asks once per stack)."""
 
     env: dict[str, str]
     project: Path
 
-    def __call__(self, *args: str) -> Completed:
-        return _run(["sam", *args], self.env, cwd=self.project)
+    def __call__(self, *args: str, answer: str | None = None) -> Completed:
+        return _run(["sam", *args], self.env, cwd=self.project, stdin=answer)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class ApiFront:
         self._port = port
         self._limits = limits
         self._server: FrontHttpServer | None = None
+        self._gateway: Gateway | None = None
+        self._ids: dict[str, dict[str, str]] = {}  # api id -> {resource path -> moto's id}
 
     @property
     def url(self) -> str:
@@ -52,12 +54,6 @@ class ApiFront:
     def start(self) -> None:
         if self._server is not None:
             return
-        resource_ids = fetch_resource_ids(
-            self._endpoint_url,
-            self._region,
-            self._credentials,
-            sorted({api.rest_api_id for api in self._apis}),
-        )
         gateway = Gateway.with_local_integrations(
             self._apis,
             principal=LocalPrincipal(
@@ -71,7 +67,7 @@ class ApiFront:
             region=self._region,
             invoker=self._invoker,
             services={"sqs": SqsService(self._endpoint_url, self._region, self._credentials)},
-            resource_ids=resource_ids,
+            resource_ids=self._resource_ids(self._apis),
         )
         server = FrontHttpServer(
             self._host,
@@ -81,8 +77,30 @@ class ApiFront:
             self._limits,
         )
         server.start()
-        self._server = server
+        self._server, self._gateway = server, gateway
         LOGGER.info("API front on %s serving %s", self.url, gateway.deployed)
+
+    def serve(self, apis: list[RestApiSpec]) -> None:
+        """Serve exactly ``apis`` from now on (every deployed stack's); moto is asked for the
+        resource ids of the new and changed ones only."""
+        changed = [api for api in apis if api not in self._apis]  # specs hold dicts: no sets
+        kept = {api.rest_api_id for api in apis if api not in changed}
+        ids = {api: found for api, found in self._ids.items() if api in kept}
+        self._apis = list(apis)
+        if self._gateway is not None:
+            ids.update(self._resource_ids(changed))
+            self._gateway.serve(self._apis, ids)
+            LOGGER.info("API front serving %s", self._gateway.deployed)
+
+    def _resource_ids(self, apis: list[RestApiSpec]) -> dict[str, dict[str, str]]:
+        found = fetch_resource_ids(
+            self._endpoint_url,
+            self._region,
+            self._credentials,
+            sorted({api.rest_api_id for api in apis}),
+        )
+        self._ids.update(found)
+        return found
 
     def stop(self) -> None:
         if self._server is None:

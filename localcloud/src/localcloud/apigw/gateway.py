@@ -81,13 +81,22 @@ class Gateway:
         self._principal = principal
         self._region = region
         self._integrations = integrations
-        self._apis: dict[tuple[str, str], DeployedApi] = {
+        self._apis: dict[tuple[str, str], DeployedApi] = {}
+        self._api_ids: set[str] = set()
+        self.serve(apis, resource_ids)
+
+    def serve(
+        self, apis: list[RestApiSpec], resource_ids: Mapping[str, Mapping[str, str]] | None = None
+    ) -> None:
+        """Serve exactly ``apis`` from now on (a stack deployed, updated or deleted); a request
+        in flight finishes with the APIs it started with."""
+        served = {
             (spec.rest_api_id, spec.stage_name): DeployedApi.build(
                 spec, (resource_ids or {}).get(spec.rest_api_id, {})
             )
             for spec in apis
         }
-        self._api_ids = {spec.rest_api_id for spec in apis}
+        self._apis, self._api_ids = served, {spec.rest_api_id for spec in apis}
 
     @classmethod
     def with_local_integrations(
@@ -127,12 +136,13 @@ class Gateway:
         return response
 
     def _handle(self, request: IncomingRequest, ids: RequestIds) -> ApiResponse:
-        target = resolve_target(request.raw_path, request.header("Host"), self._api_ids)
+        apis, api_ids = self._apis, self._api_ids
+        target = resolve_target(request.raw_path, request.header("Host"), api_ids)
         if isinstance(target, NoTarget):
             return _plain_error(target.status, target.message, target.error_type)
-        api = self._apis.get((target.api_id, target.stage))
+        api = apis.get((target.api_id, target.stage))
         if api is None:
-            if target.api_id in self._api_ids:
+            if target.api_id in api_ids:
                 return _plain_error(403, "Forbidden", "ForbiddenException")
             return _plain_error(
                 404,

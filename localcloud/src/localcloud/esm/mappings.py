@@ -15,6 +15,11 @@ after the last processed record. ``saved()`` and ``restore()`` carry the mapping
 left them, across ``up --persist`` restarts. In a cloud started without pollers
 (``polling=False``) the API works the same, but every mapping settles ``Disabled`` with a
 ``StateTransitionReason`` that says why.
+
+Each stack's own mappings (its template's) carry the stack's name; ``replace_stack_mappings``
+applies what a stack update or delete does to them: a mapping whose template properties changed
+is updated as ``UpdateEventSourceMapping`` would (its checkpoint kept), one no longer in the
+template is deleted, a new one created.
 """
 
 from __future__ import annotations
@@ -90,6 +95,9 @@ class Mapping:
     last_modified: float
     logical_id: str | None = None  # set for the stack's own mappings
     result: ProcessingResult | None = None  # stream mappings: their LastProcessingResult
+    stack_name: str | None = None
+    # A stack mapping's properties as its template declares them (what an update compares).
+    declared: dict[str, Any] | None = None
 
     @property
     def last_processing_result(self) -> str | None:
@@ -103,7 +111,7 @@ def user_reason(spec: EventSourceMappingSpec) -> str:
 class EventSourceMappings:
     """Every mapping by UUID; thread-safe. ``runner`` starts and stops their pollers.
 
-    ``stack_name`` is the deployed stack whose template's mappings ``add_stack_mapping`` adds;
+    ``stack_name`` is the stack ``add_stack_mapping`` adds to when given none (``up``'s);
     ``polling=False``: a cloud without pollers (``runner`` runs nothing).
     """
 
@@ -115,10 +123,14 @@ class EventSourceMappings:
         self._mappings: dict[str, Mapping] = {}
         self._transitions: list[threading.Thread] = []
 
-    def add_stack_mapping(self, resource: StackEventSourceMapping) -> Mapping:
-        """One of the deployed template's mappings, polled from now on if enabled."""
+    def add_stack_mapping(
+        self, resource: StackEventSourceMapping, stack_name: str | None = None
+    ) -> Mapping:
+        """One of a deployed template's mappings, polled from now on if enabled."""
         spec = esm_spec(resource.logical_id, resource.properties)
         mapping = self._new(resource.properties, spec, resource.logical_id, resource.uuid)
+        mapping.stack_name = stack_name or self.stack_name
+        mapping.declared = dict(resource.properties)
         self._start_settled(mapping)
         return mapping
 
@@ -127,6 +139,8 @@ class EventSourceMappings:
         spec = esm_spec(saved.logical_id or saved.uuid, saved.properties)
         mapping = self._new(saved.properties, spec, saved.logical_id, saved.uuid)
         mapping.last_modified = saved.last_modified
+        if saved.logical_id is not None:  # the saved stack's own (a --persist cloud has one)
+            mapping.stack_name, mapping.declared = self.stack_name, dict(saved.properties)
         if mapping.result is not None and saved.last_processing_result:
             mapping.result = ProcessingResult(saved.last_processing_result)
         self._start_settled(mapping)
@@ -144,6 +158,45 @@ class EventSourceMappings:
             )
             for m in self.matching()
             if m.state != "Deleting"
+        )
+
+    def replace_stack_mappings(
+        self, stack_name: str, resources: tuple[StackEventSourceMapping, ...]
+    ) -> None:
+        """The stack's mappings become ``resources`` (by UUID; none: the stack was deleted)."""
+        self.wait_settled(timeout_s=30)
+        wanted = {resource.uuid: resource for resource in resources}
+        for mapping in self.stack_mappings(stack_name):
+            resource = wanted.pop(mapping.uuid, None)
+            if resource is None:
+                self._retire(mapping.uuid)
+            elif resource.properties != mapping.declared:
+                self._redeclare(mapping.uuid, resource)
+        for resource in wanted.values():
+            self.add_stack_mapping(resource, stack_name)
+
+    def _retire(self, mapping_uuid: str) -> None:
+        with self._lock:
+            mapping = self._mappings[mapping_uuid]
+            was_enabled = mapping.state == "Enabled"
+            mapping.state = "Deleting"
+            self._touch(mapping)
+        self._transition(mapping, mapping_uuid if was_enabled else None, None, remove=True)
+
+    def _redeclare(self, mapping_uuid: str, resource: StackEventSourceMapping) -> None:
+        with self._lock:
+            mapping = self._mappings[mapping_uuid]
+            spec = esm_spec(resource.logical_id, resource.properties)
+            was_enabled = mapping.state == "Enabled"
+            mapping.properties = {**resource.properties, "FunctionName": spec.function_name}
+            mapping.spec, mapping.declared = spec, dict(resource.properties)
+            if was_enabled == spec.enabled:
+                mapping.state = "Updating"
+            else:
+                mapping.state = "Enabling" if spec.enabled else "Disabling"
+            self._touch(mapping)
+        self._transition(
+            mapping, mapping_uuid if was_enabled else None, spec if spec.enabled else None
         )
 
     def create(self, properties: dict[str, Any]) -> Mapping:
@@ -202,8 +255,10 @@ class EventSourceMappings:
         self._transition(mapping, mapping_uuid, None, remove=True)
         return answer
 
-    def stack_mappings(self) -> list[Mapping]:
-        return [m for m in self.matching() if m.logical_id is not None]
+    def stack_mappings(self, stack_name: str | None = None) -> list[Mapping]:
+        """A stack's own mappings (``up``'s stack when given none)."""
+        wanted = stack_name or self.stack_name
+        return [m for m in self.matching() if m.logical_id is not None and m.stack_name == wanted]
 
     def wait_settled(self, timeout_s: float) -> None:
         """Waits for the transitions in progress (tests, shutdown)."""

@@ -53,6 +53,13 @@ def _member(action: str, mapping: Mapping, stack_name: str, stack_id: str | None
     return f"<member>{inner}</member>"
 
 
+def _stack_name(name_or_id: str | None) -> str | None:
+    """A stack's name, from itself or its ARN (``arn:...:stack/NAME/UUID``)."""
+    if name_or_id and ":stack/" in name_or_id:
+        return name_or_id.split(":stack/", 1)[1].split("/", 1)[0]
+    return name_or_id
+
+
 class StackMappingResources:
     """WSGI middleware adding ``mappings``' stack mappings to moto's stack resource lists."""
 
@@ -68,38 +75,38 @@ class StackMappingResources:
             return self.app(environ, start_response)
         params = {k: v[-1] for k, v in parse_qs(read_body(environ).decode()).items()}
         action = params.get("Action", "")
-        if action not in _LISTS or not self._is_stack(params.get("StackName"), mappings):
+        stack_name = _stack_name(params.get("StackName"))
+        if action not in _LISTS or not stack_name or not mappings.stack_mappings(stack_name):
             return self.app(environ, start_response)
         status, headers, body = captured_response(self.app, environ)
         if status.startswith("200"):
-            body = self._with_mappings(action, params, body.decode(), mappings).encode()
+            body = self._with_mappings(action, params, body.decode(), stack_name, mappings)
             headers = with_body(headers, body)
         start_response(status, headers)
         return [body]
 
     @staticmethod
-    def _is_stack(name_or_id: str | None, mappings: EventSourceMappings) -> bool:
-        stack = mappings.stack_name
-        return bool(stack) and (name_or_id == stack or f":stack/{stack}/" in (name_or_id or ""))
-
-    @staticmethod
     def _with_mappings(
-        action: str, params: dict[str, str], xml: str, mappings: EventSourceMappings
-    ) -> str:
+        action: str,
+        params: dict[str, str],
+        xml: str,
+        stack_name: str,
+        mappings: EventSourceMappings,
+    ) -> bytes:
         wanted = params.get("LogicalResourceId")
         physical = params.get("PhysicalResourceId")
         own = [
             m
-            for m in mappings.stack_mappings()
+            for m in mappings.stack_mappings(stack_name)
             if (wanted is None or m.logical_id == wanted) and (physical in (None, m.uuid))
         ]
         if not own:
-            return xml
+            return xml.encode()
         stack_id = re.search(r"<StackId>(.*?)</StackId>", xml)
         members = "".join(
-            _member(action, m, mappings.stack_name, stack_id[1] if stack_id else None) for m in own
+            _member(action, m, stack_name, stack_id[1] if stack_id else None) for m in own
         )
         element = _LISTS[action]
         if f"<{element}/>" in xml:
-            return xml.replace(f"<{element}/>", f"<{element}>{members}</{element}>", 1)
-        return xml.replace(f"</{element}>", f"{members}</{element}>", 1)
+            return xml.replace(f"<{element}/>", f"<{element}>{members}</{element}>", 1).encode()
+        return xml.replace(f"</{element}>", f"{members}</{element}>", 1).encode()

@@ -10,16 +10,21 @@ name, ARN (qualifier ignored) or logical id. An event over Lambda's 6 MB synchro
 One function may run under a debugger (``debug_function``): its pool holds a single worker, which
 listens for a debugpy client on ``debug_address``, so every invoke reaches the attached session.
 ``update_configuration`` gives later invokes what an UpdateFunctionConfiguration set in moto
-(timeout, memory, environment, handler).
+(timeout, memory, environment, handler). ``deploy`` and ``remove`` add, replace and take away
+functions while the cloud runs (a stack deployed, updated or deleted through CloudFormation,
+``localcloud.running_stacks``): a replaced function's next invoke starts a worker with the new
+spec, an invoke in flight finishes on the old one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 import threading
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from localcloud.config import ACCOUNT_ID, DEFAULT_POOL_SIZE
@@ -71,8 +76,12 @@ class LocalInvoker:
     ) -> None:
         self.region = region
         self._endpoint_url = endpoint_url
+        self._default_pool_size = default_pool_size
+        self._log_delivery = log_delivery
         self._specs = dict(functions)
         self._by_logical_id = {spec.logical_id: spec for spec in functions.values()}
+        # Adding or removing a function swaps these dicts' entries under it.
+        self._changing = threading.Lock()
         debugged = self._debugged(debug_function) if debug_address else None
         if debug_address:
             check_port_free(debug_address)
@@ -113,11 +122,18 @@ class LocalInvoker:
             raise FunctionNotFound(name_or_arn)
         return spec
 
-    def update_configuration(self, name_or_arn: str, config: Mapping[str, Any]) -> FunctionSpec:
-        """Later invokes of the function run with ``config`` (a ``FunctionConfiguration``)."""
+    def update_configuration(
+        self,
+        name_or_arn: str,
+        config: Mapping[str, Any],
+        layer_dirs: tuple[Path, ...] | None = None,
+    ) -> FunctionSpec:
+        """Later invokes of the function run with ``config`` (a ``FunctionConfiguration``), and
+        with ``layer_dirs`` on their path if its layers changed."""
         spec = configured(self.resolve(name_or_arn), config)
-        self._specs[spec.function_name] = spec
-        self._by_logical_id[spec.logical_id] = spec
+        if layer_dirs is not None:
+            spec = dataclasses.replace(spec, layer_dirs=layer_dirs)
+        self._index(spec)
         self._pools[spec.function_name].reconfigure(
             spec, worker_environment(spec, self._endpoint_url, self.region)
         )
@@ -125,6 +141,36 @@ class LocalInvoker:
             "%s reconfigured: timeout %d s, %d MB", spec.logical_id, spec.timeout_s, spec.memory_mb
         )
         return spec
+
+    def _index(self, spec: FunctionSpec) -> None:
+        """By name, and by logical id unless another stack's function has that id first."""
+        self._specs[spec.function_name] = spec
+        holder = self._by_logical_id.get(spec.logical_id)
+        if holder is None or holder.function_name == spec.function_name:
+            self._by_logical_id[spec.logical_id] = spec
+
+    def deploy(self, spec: FunctionSpec) -> None:
+        """Run ``spec`` from the next invoke on: a new function, or a new version of one."""
+        with self._changing:
+            pool = self._pools.get(spec.function_name)
+            self._index(spec)
+            env = worker_environment(spec, self._endpoint_url, self.region)
+            if pool is not None:
+                pool.reconfigure(spec, env)
+                return
+            size = spec.reserved_concurrency or self._default_pool_size
+            self._pools[spec.function_name] = WorkerPool(spec, env, size, self._log_delivery)
+
+    def remove(self, function_name: str) -> None:
+        """The function is gone: its invokes fail from now on, its workers stop."""
+        with self._changing:
+            spec = self._specs.pop(function_name, None)
+            holder = self._by_logical_id.get(spec.logical_id) if spec else None
+            if spec is not None and holder is not None and holder.function_name == function_name:
+                del self._by_logical_id[spec.logical_id]
+            pool = self._pools.pop(function_name, None)
+        if pool is not None:
+            pool.close()
 
     def worker_pids(self, name_or_arn: str, busy_only: bool = False) -> set[int]:
         """Process ids of a function's workers: for tools and tests that kill one on purpose."""
@@ -135,8 +181,7 @@ class LocalInvoker:
         with ``spec``'s dependency folders if given; an invoke in flight finishes first."""
         name = self.resolve(function_name).function_name
         if spec is not None:
-            self._specs[name] = spec
-            self._by_logical_id[spec.logical_id] = spec
+            self._index(spec)
         self._pools[name].recycle(spec)
 
     def prewarm_function(self, function_name: str) -> str | None:

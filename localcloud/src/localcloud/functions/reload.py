@@ -169,7 +169,8 @@ class CodeReloader:
             self._observer.join(timeout=5)
 
     def _changed(self, folder: Path, event: FileSystemEvent) -> None:
-        functions = self._users[folder]
+        # A function a stack update removed since is no longer the folder's.
+        functions = {name for name in self._users[folder] if name in self._invoker.functions}
         for name in functions:
             self._invoker.recycle(name)
         # Measured once the recycle is done: from here on, no invoke gets the old code.

@@ -16,6 +16,9 @@ What moto cannot take, measured on moto 5.2.5 (each fixup has a test in tests/te
   ignores them (it reports x86_64 and PassThrough); they travel, with the ``Layers``, through an
   internal output and ``moto_internals.lambda_configuration`` sets them on moto's function.
 - Any other type moto's CloudFormation does not know is dropped and reported.
+- Resource ``Metadata`` (``checkov`` skips; the ``SamResourceId`` SAM CLI adds when it packages)
+  leaves moto's copy: moto never reads it, and its update diff would count a change of it alone
+  as a modification, which for a type moto cannot update (a table) it cannot apply.
 Internal outputs carry ``INTERNAL_OUTPUT_PREFIX``; the deployer hides them once read.
 """
 
@@ -123,6 +126,7 @@ def prepare_for_moto(translated: dict[str, Any]) -> MotoTemplate:
     stages = _stage_names(resources)
 
     for logical_id, resource in list(resources.items()):
+        resource.pop("Metadata", None)
         rtype = resource.get("Type", "")
         props: dict[str, Any] = resource.setdefault("Properties", {})
         condition = resource.get("Condition")

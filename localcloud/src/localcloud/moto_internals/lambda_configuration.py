@@ -5,7 +5,8 @@ moto 5.2.5 builds an ``AWS::Lambda::Function`` from a fixed subset of its proper
 template declares ``arm64`` with ``Tracing: Active`` and two layers. The deployer hands the
 declared values (resolved through an internal output) to :func:`declare_configuration`, which
 sets the attributes moto's ``get_configuration`` reads. Layers moto does not hold (the official
-Powertools layer) are reported with ``CodeSize`` 0: the workers take Powertools from the venv.
+Powertools layer) are reported with ``CodeSize`` 0: the workers take Powertools from the venv;
+:func:`set_layers` does the same for an ``UpdateFunctionConfiguration`` that names them.
 """
 
 from __future__ import annotations
@@ -43,9 +44,23 @@ def declare_configuration(
     if "EphemeralStorage" in declared:
         function.ephemeral_storage = int(declared["EphemeralStorage"].get("Size", 512))
     if "Layers" in declared:
-        layers: list[LayerDataType] = []
-        for layer in declared["Layers"]:
-            arn = _layer_arn(stack_name, region, layer)
-            held = backend.layers_versions_by_arn(arn)
-            layers.append({"Arn": arn, "CodeSize": held.code_size if held else 0})
-        function.layers = layers
+        set_layers(
+            region,
+            function_name,
+            [_layer_arn(stack_name, region, layer) for layer in declared["Layers"]],
+        )
+
+
+def set_layers(region: str, function_name: str, arns: list[str]) -> list[dict[str, Any]]:
+    """The function's layers, as ``GetFunctionConfiguration`` will report them.
+
+    moto's own ``UpdateFunctionConfiguration`` refuses a layer it does not hold, such as the
+    official Powertools layer (another account's), which Lambda accepts.
+    """
+    backend = lambda_backends[ACCOUNT_ID][region]
+    layers: list[LayerDataType] = []
+    for arn in arns:
+        held = backend.layers_versions_by_arn(arn)
+        layers.append({"Arn": arn, "CodeSize": held.code_size if held else 0})
+    backend.get_function(function_name).layers = layers
+    return [dict(layer) for layer in layers]

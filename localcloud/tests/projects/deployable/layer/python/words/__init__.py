@@ -1,0 +1,3 @@
+"""The layer's word (the tests rewrite it)."""
+
+WORD = "one"

@@ -1,0 +1,1 @@
+"""The deployable project's one function."""
