@@ -319,6 +319,22 @@ def test_sync_code_runs_the_changed_code(
 
 
 @pytest.mark.conformance(
+    client=CLIENT, operation="sam sync (infrastructure): the changed function runs next invoke"
+)
+def test_sync_deploys_the_changed_stack(
+    first_deploy: Completed, sam_in_project: SamCli, project: Path, aws_clients: dict[str, Any]
+) -> None:
+    assert first_deploy.returncode == 0, str(first_deploy)
+    version = _invoke(aws_clients)["version"]
+    _rewrite(project / "src/hello/app.py", f'VERSION = "{version}"', 'VERSION = "infra"')
+    # Without --code: SAM CLI builds and deploys the whole template through a change set.
+    done = sam_in_project("sync", "--config-env", "local", answer="Y\n")
+    assert done.returncode == 0, str(done)
+    assert _stack(aws_clients)["StackStatus"] == "UPDATE_COMPLETE"
+    assert _invoke(aws_clients)["version"] == "infra"
+
+
+@pytest.mark.conformance(
     client=CLIENT, operation="sam deploy refused (a table moto cannot update): nothing changes"
 )
 def test_deploy_the_cloud_cannot_apply_is_refused_whole(
