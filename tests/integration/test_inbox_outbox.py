@@ -288,6 +288,29 @@ def test_a_body_sqs_refuses_is_413_and_never_delivered(
     assert f"{unique}-padded" not in outbox.by_id
 
 
+@pytest.mark.parametrize(
+    "overridden",
+    ['"\\udbd9\\u0083"', "[" * 300 + "]" * 300],
+    ids=["lone-surrogate", "nested-300-deep"],
+)
+def test_a_duplicate_name_is_delivered_whatever_its_overridden_value_held(
+    api: SignedApi, outbox: Outbox, unique: str, overridden: str
+) -> None:
+    # API Gateway's parser lets the last duplicate win; the function's must not refuse the body
+    # for what the first held (it did: InputQueueDLQ, after POST /inbox had answered 200).
+    caller_id = f"{unique}-{len(overridden)}"
+    text = f'{{"message": {overridden}, "id": "{caller_id}", "message": "the last one"}}'
+    response = api.request(
+        "POST", "/inbox", data=text.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+
+    received = outbox.wait_for({caller_id})
+
+    assert received[caller_id]["message"] == "the last one"
+    assert received[caller_id]["messageId"] == response.json()["messageId"]
+
+
 def test_a_message_with_characters_sqs_refuses_raw_is_still_delivered(
     api: SignedApi, outbox: Outbox, unique: str
 ) -> None:

@@ -15,14 +15,16 @@ from typing import Annotated, Any
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    Json,
     SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
     model_serializer,
 )
+
+from inbox_outbox.api_json import read_api_json
 
 # The patterns are read by API Gateway's validator as Java regexes and here by Python's re, so
 # they use only what both read alike: `(?![\s\S])` is the absolute end (Java's `$` also matches
@@ -61,10 +63,14 @@ class InboxMessage(BaseModel):
         return value
 
 
+InboxBody = Annotated[InboxMessage, BeforeValidator(read_api_json)]
+"""An input-queue body: JSON text parsed as API Gateway parses it, then an `InboxMessage`."""
+
+
 class InboxSqsRecord(SqsRecordModel):
     """Powertools Parser model of an input-queue SQS record whose body is an `InboxMessage`."""
 
-    body: Json[InboxMessage]
+    body: InboxBody
 
 
 class OutboxMessage(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from stackclient.queues import queue_depth
 from tests.repository import template
@@ -23,12 +23,26 @@ from tests.unit.fuzz.inbox_account import (
     receive_all,
     send_bodies,
 )
-from tests.unit.fuzz.inbox_cases import BodyCase, bodies, contract_accepts
+from tests.unit.fuzz.inbox_cases import MESSAGE_MAX_CHARS, BodyCase, bodies, contract_accepts
 from tests.unit.fuzz.tally import ScenarioTally
 
 MAX_RECEIVE_COUNT = template()["Resources"]["InputQueue"]["Properties"]["RedrivePolicy"][
     "maxReceiveCount"
 ]
+
+# The falsifying example's lost body: valid at the API (the last "message" wins), dead-lettered
+# by the function, whose JSON parser refused the escaped lone surrogate in the first.
+OVERRIDDEN_LONE_SURROGATE = BodyCase(
+    '{"message":"\\udbd9\\u0083","id": "vBkD", "message": "\\udb8f\\uded0", "type": "9J"}',
+    True,
+    "edge:duplicate_name",
+)
+# The largest valid body: 65,536 astral characters, each 12 bytes escaped.
+LARGEST_VALID = BodyCase(
+    json.dumps({"id": "x" * 128, "message": "\U0001f600" * MESSAGE_MAX_CHARS, "type": "t" * 64}),
+    True,
+    "valid",
+)
 
 
 @settings(
@@ -37,6 +51,8 @@ MAX_RECEIVE_COUNT = template()["Resources"]["InputQueue"]["Properties"]["Redrive
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(cases=bodies())
+@example(cases=[OVERRIDDEN_LONE_SURROGATE, BodyCase("{not json", False, "arbitrary")])
+@example(cases=[LARGEST_VALID])
 def test_valid_bodies_are_forwarded_once_and_invalid_ones_dead_lettered(
     cloud: Cloud, cases: list[BodyCase]
 ) -> None:

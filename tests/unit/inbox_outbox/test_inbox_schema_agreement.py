@@ -4,8 +4,10 @@ The schema is loaded from template.yaml itself (samtranslator's loader understan
 CloudFormation tags), so editing either side without the other fails here. The schema side is
 checked as API Gateway reads it (the local cloud's validator: Java regex semantics, a JSON parser
 that keeps escaped lone surrogates) and as the plain `jsonschema` library reads it (Python's re);
-the model side as the function reads a queue body (pydantic's JSON parser). Issue #12 case 6:
-`{"id": "abc\\n"}` and `{"message": "\\ud800"}` were 200s at the API that the model refused.
+the model side as the function reads a queue body (`InboxBody`: the API's JSON semantics, then
+the model). Issue #12 case 6: `{"id": "abc\\n"}` and `{"message": "\\ud800"}` were 200s at the
+API that the model refused; so was a duplicate name whose overridden value held an escaped lone
+surrogate or nesting past 200 levels, while pydantic's JSON parser read the function's bodies.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from inbox_outbox.models import ID_PATTERN, MESSAGE_PATTERN, TYPE_PATTERN, InboxMessage
+from inbox_outbox.models import ID_PATTERN, MESSAGE_PATTERN, TYPE_PATTERN, InboxBody, InboxMessage
 from localcloud.apigw.validation import ApiGatewayValidator, body_errors
 from tests.unit.inbox_outbox.moto_queues import inbox_message_schema
 
@@ -67,19 +69,26 @@ def api_accepts(body: Any) -> bool:
     return body_errors(ApiGatewayValidator(inbox_message_schema()), text) == []
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def jsonschema_accepts(body: Any) -> bool:
     """The plain `jsonschema` library (Python's re) on the parsed body."""
     try:
-        document = json.loads(_json_text(body))
+        document = json.loads(_json_text(body), parse_constant=_not_json)
     except (ValueError, RecursionError):
         return False
     return bool(jsonschema.Draft4Validator(inbox_message_schema()).is_valid(document))
 
 
+_INBOX_BODY: TypeAdapter[InboxMessage] = TypeAdapter(InboxBody)
+
+
 def model_accepts(body: Any) -> bool:
-    # The Lambda sees the body as JSON text on the queue, so validate exactly that.
+    # The Lambda sees the body as JSON text on the queue, so validate exactly that, as it does.
     try:
-        InboxMessage.model_validate_json(_json_text(body))
+        _INBOX_BODY.validate_python(_json_text(body))
     except ValidationError:
         return False
     return True
@@ -131,7 +140,8 @@ def test_model_constraints_equal_the_schema() -> None:
 
 # JSON texts at the edges of both parsers and regex engines: line terminators where Java's `$`
 # would have matched, escaped lone surrogates (kept by API Gateway's parser, refused by
-# pydantic's), duplicate names (the last wins in both), tokens and numbers JSON parsers refuse.
+# pydantic's), duplicate names (the last wins in both, and what the first held must not matter),
+# tokens and numbers JSON parsers refuse.
 GOOD_TEXTS = [
     '{"id":"a","message":"\\ud83d\\ude00"}',  # an escaped pair is one character
     '{"id":"a","message":"raw \U0001f600, \u2028 and \u0085 inside"}',
@@ -139,6 +149,10 @@ GOOD_TEXTS = [
     '{"id":"a","message":"\\r\\n"}',
     '{"id":"bad id","message":"m","id":"a"}',
     '{"id":"a","message":"m","type":"t:no","type":"t"}',
+    '{"id":"a","message":"\\ud800","message":"m"}',
+    '{"id":"\\udc00x","id":"a","message":"m"}',
+    '{"id":' + "[" * 300 + "]" * 300 + ',"id":"a","message":"m"}',
+    '{"id":1e400,"id":"a","message":"m"}',  # a double out of range is infinity, not an error
 ]
 BAD_TEXTS = [
     *(
@@ -154,6 +168,8 @@ BAD_TEXTS = [
     '{"id":"a","message":"m","id":"bad id"}',
     '{"id":"a","message":NaN}',
     '{"id":"a","message":"m","type":Infinity}',
+    '{"id":NaN,"id":"a","message":"m"}',
+    '{"id":"a","message":"m","type":-Infinity,"type":"t"}',
     '{"id":' + "1" * 4301 + ',"message":"m"}',
     '{"id":"a","message":"m","x":' + "[" * 20_000 + "]" * 20_000 + "}",
     '{"id":"a","message":"m"',

@@ -84,6 +84,86 @@ def test_bad_messages_are_item_failures_and_neighbours_are_forwarded(
     assert forwarded == ["ok-1", "ok-2"]
 
 
+# Bodies API Gateway's validator accepts (a duplicate name: the last value wins and is valid)
+# whose overridden value pydantic's JSON parser refused, so the function dead-lettered a message
+# POST /inbox had answered 200 for. The first is the fuzz property's falsifying example.
+API_ACCEPTED_DUPLICATES = {
+    "lone-surrogates-overridden": (
+        '{"message":"\\u00c3\\u0000\\u001a\\udbd9\\u0083\\u0004\\u00d1\\ud9eb\\udfd5\\ud884'
+        '\\uddbd\\u00a5D\\u0013\\u0094","id": "vBkD", "message": "\\udb8f\\uded0", "type": "9J"}',
+        ("vBkD", "\U000f3ed0", "9J"),
+    ),
+    "lone-surrogate-id-overridden": (
+        '{"id":"\\udc00","id":"d-2","message":"m"}',
+        ("d-2", "m", None),
+    ),
+    # Deeper than pydantic's 200 levels, far under Python's (and the API's) limit.
+    "deep-array-overridden": (
+        '{"id":' + "[" * 300 + "]" * 300 + ',"id":"d-3","message":"m"}',
+        ("d-3", "m", None),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"), API_ACCEPTED_DUPLICATES.values(), ids=API_ACCEPTED_DUPLICATES.keys()
+)
+def test_what_the_api_accepts_is_forwarded_even_with_a_duplicate_name(
+    sqs: Any,
+    queues: InboxOutboxQueues,
+    lambda_context: Any,
+    body: str,
+    expected: tuple[str, str, str | None],
+) -> None:
+    (message_id,) = send_bodies(sqs, queues.input.url, [body])
+
+    response = lambda_handler(receive_event(sqs, queues), lambda_context)
+
+    assert response == {"batchItemFailures": []}
+    (forwarded,) = [json.loads(m["Body"]) for m in drain(sqs, queues.output.url)]
+    assert (forwarded["id"], forwarded["message"], forwarded["type"]) == expected
+    assert forwarded["inbox_message_id"] == message_id
+
+
+def test_what_the_api_refuses_anywhere_in_the_body_is_rejected(
+    sqs: Any, queues: InboxOutboxQueues, lambda_context: Any
+) -> None:
+    # NaN/Infinity are not JSON: API Gateway answers 400 even when a later duplicate is valid.
+    bodies = ['{"id":NaN,"id":"n-1","message":"m"}', '{"id":"n-2","message":"m","type":-Infinity}']
+    ids = send_bodies(sqs, queues.input.url, bodies)
+
+    response = lambda_handler(receive_event(sqs, queues), lambda_context)
+
+    assert failed_ids(response) == set(ids)
+    assert drain(sqs, queues.output.url) == []
+
+
+def test_the_largest_valid_messages_fit_both_queues(
+    sqs: Any, queues: InboxOutboxQueues, lambda_context: Any
+) -> None:
+    # 65,536 characters in the encodings that grow the most: an astral character escaped in the
+    # POST body (12 bytes), U+FFFF and a control character escaped in both bodies (6 bytes).
+    messages = [char * 65_536 for char in ("\U0001f600", "\uffff", "\x01")]
+    bodies = [json.dumps({"id": "x" * 128, "message": m, "type": "t" * 64}) for m in messages]
+    limit = {
+        name: int(
+            sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["MaximumMessageSize"])[
+                "Attributes"
+            ]["MaximumMessageSize"]
+        )
+        for name, queue in (("input", queues.input), ("output", queues.output))
+    }
+    assert max(len(body.encode()) for body in bodies) <= limit["input"]
+    send_bodies(sqs, queues.input.url, bodies)
+
+    response = lambda_handler(receive_event(sqs, queues), lambda_context)
+
+    assert response == {"batchItemFailures": []}
+    forwarded = [m["Body"] for m in drain(sqs, queues.output.url)]
+    assert sorted(json.loads(body)["message"] for body in forwarded) == sorted(messages)
+    assert max(len(body.encode()) for body in forwarded) <= limit["output"]
+
+
 def test_permanent_failures_are_visible_again_at_once(
     sqs: Any, queues: InboxOutboxQueues, lambda_context: Any
 ) -> None:
