@@ -23,6 +23,7 @@ from bench import (
     cold_start,
     end_to_end,
     idle,
+    inbox_ab,
     latency,
     package_size,
     record_processor,
@@ -92,6 +93,13 @@ def sqs_pickup_part(repetitions: int) -> dict[str, Any]:
     return result
 
 
+def inbox_ab_part(repetitions: int) -> dict[str, Any]:
+    """Issue 14 part 5's "without adding latency": the inbox path, baseline and wake-ups A/B."""
+    result = inbox_ab.run(quick=repetitions == 1)
+    result["ratios"] = inbox_ab.ratios(result)
+    return result
+
+
 PARTS: dict[str, Callable[[int], dict[str, Any]]] = {
     "record_processor": record_processor_part,
     "cold_start": cold_start_part,
@@ -100,6 +108,7 @@ PARTS: dict[str, Callable[[int], dict[str, Any]]] = {
     "idle": idle_part,
     "latency": latency_part,
     "sqs_pickup": sqs_pickup_part,
+    "inbox_ab": inbox_ab_part,
 }
 
 
