@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from tests.esm.esm_support import FAST, Cloud, RecordingFunction, mapping, wait_until
 
+from localcloud.esm.settings import PollerSettings
 from localcloud.esm.supervisor import EventSourceMappingSupervisor
 
 
@@ -17,7 +18,23 @@ def esm_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("esm-") and t.is_alive()]
 
 
-def test_stop_joins_every_poller_thread_quickly(cloud: Cloud, moto_endpoint: str) -> None:
+# Every wait a poller could sit in while idle, except the SQS long poll, set to an hour: a stop()
+# that waited out any of them (instead of waking the poller) would still be waiting at the guard.
+HOUR = 3600.0
+PATIENT = replace(
+    PollerSettings(),
+    idle_poll_interval_s=HOUR,
+    shard_discovery_interval_s=HOUR,
+    error_backoff_s=HOUR,
+    error_backoff_max_s=HOUR,
+    join_timeout_s=HOUR,
+)
+# Not a speed claim: 60x what a stop costs (one SQS long poll, 1 s) and 60x less than the waits
+# above, so only a stop that sleeps out an idle wait ends here.
+HANG_GUARD_S = 60.0
+
+
+def test_stop_wakes_and_joins_every_poller_thread(cloud: Cloud, moto_endpoint: str) -> None:
     _, stream_arn = cloud.stream(shards=2)
     _, table_stream_arn = cloud.table()
     _, queue_arn = cloud.queue()
@@ -27,20 +44,19 @@ def test_stop_joins_every_poller_thread_quickly(cloud: Cloud, moto_endpoint: str
         mapping("sqs", queue_arn, maximum_concurrency=3),
     ]
     before = set(esm_threads())
-    # The default settings (1 s SQS long poll), as `make local` runs them.
     supervisor = EventSourceMappingSupervisor(
-        mappings, RecordingFunction(), moto_endpoint, "us-east-1"
+        mappings, RecordingFunction(), moto_endpoint, "us-east-1", PATIENT
     )
     supervisor.start()
     # 2 shard workers + 1 stream shard worker + 2 discovery threads + 3 SQS pollers.
     wait_until(lambda: len(set(esm_threads()) - before) == 8, what="all poller threads")
 
-    started = time.monotonic()
-    supervisor.stop()
-    elapsed = time.monotonic() - started
+    stopping = threading.Thread(target=supervisor.stop, name="test-stop")
+    stopping.start()
+    stopping.join(HANG_GUARD_S)
 
+    assert not stopping.is_alive(), "stop() sat out an idle wait instead of waking the pollers"
     assert set(esm_threads()) - before == set()
-    assert elapsed < 3
 
 
 def test_disabled_mappings_are_not_polled(cloud: Cloud, start_mappings: Any) -> None:
