@@ -206,11 +206,11 @@ def test_a_streamed_body_over_10_mb_is_413(api: Deployed) -> None:
 
 def test_a_stalled_request_head_is_closed(api: Deployed, small_front: ApiFront) -> None:
     # An HTTP/0.9-style line never followed by the blank line used to hold a thread forever.
-    started = time.monotonic()
-    reply = _exchange(small_front.url, b"GET /\r\n", timeout=10)
+    # Our own timeout, far past the small front's head timeout, raises TimeoutError: an empty
+    # reply is the server closing the connection.
+    reply = _exchange(small_front.url, b"GET /\r\n", timeout=30)
 
     assert reply == b""
-    assert time.monotonic() - started < 9  # closed by the server, not by our own timeout
 
 
 def test_a_stalled_body_is_408_json_and_closed(api: Deployed, small_front: ApiFront) -> None:

@@ -138,6 +138,11 @@ class CodeReloader:
         self.reloads: collections.deque[Reload] = collections.deque(maxlen=REPORTS_KEPT)
 
     @property
+    def event_driven(self) -> bool:
+        """True when the OS reports each write (inotify and the like), False when polling."""
+        return self._observer is not None and not isinstance(self._observer, PollingObserver)
+
+    @property
     def folders(self) -> list[Path]:
         return sorted(self._users)
 
