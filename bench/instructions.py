@@ -24,27 +24,26 @@ from bench.record_processor import RECORDS, template_write_concurrency, worker_e
 
 INVOKES = """
 import sys
-from bench.record_processor_worker import LambdaContext, _generator
+from events.record_stream.generate_events import valid_batch
 from record_stream.handlers import process_records
-event, context = _generator().valid_batch(int(sys.argv[1]), "bench"), LambdaContext()
+from tests.lambda_context import LambdaContext
+event, context = valid_batch(int(sys.argv[1]), "bench"), LambdaContext()
 for _ in range(1 + int(sys.argv[2])):  # the first invoke makes the clients and connections
     process_records.lambda_handler(event, context)
 """
 
 
+def invokes_command(records: int, extra_invokes: int) -> list[str]:
+    """The measured process: the handler invoked 1 + extra_invokes times on one event."""
+    return [sys.executable, "-c", INVOKES, str(records), str(extra_invokes)]
+
+
+VALGRIND = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+
+
 def instructions(env: dict[str, str], records: int, extra_invokes: int) -> int:
     answer = subprocess.run(
-        [
-            "valgrind",
-            "--tool=cachegrind",
-            "--cache-sim=no",
-            "--cachegrind-out-file=/dev/null",
-            sys.executable,
-            "-c",
-            INVOKES,
-            str(records),
-            str(extra_invokes),
-        ],
+        [*VALGRIND, *invokes_command(records, extra_invokes)],
         env=env,
         cwd=REPO,
         capture_output=True,
