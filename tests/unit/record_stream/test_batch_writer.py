@@ -7,17 +7,18 @@ from typing import Any
 import pytest
 
 from record_stream.dal.batch_writer import BatchWriter
-from record_stream.dal.item_attributes import AttributeMap, key_of
+from record_stream.dal.item_attributes import key_of
+from record_stream.dal.put_requests import PutRequestJson, put_request_json
 from record_stream.settings import WriteSettings
 from tests.unit.record_stream.moto_resources import PROCESSED_TABLE, RecordStreamAws
 from tests.unit.record_stream.stream_faults import fail_calls, hold_back_items, observe_calls
 
 
-def _items(count: int, batch: str = "b") -> dict[tuple[str, str], AttributeMap]:
+def _items(count: int, batch: str = "b") -> dict[tuple[str, str], PutRequestJson]:
     items = [
         {"PK": {"S": batch}, "SK": {"S": f"{i:05d}"}, "n": {"N": str(i)}} for i in range(count)
     ]
-    return {key_of(item): item for item in items}
+    return {key_of(item): put_request_json(item) for item in items}
 
 
 class Clock:
