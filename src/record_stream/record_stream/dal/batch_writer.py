@@ -61,6 +61,12 @@ class BatchWriter:
         self._settings = settings
         self._sleep = sleep
         self._jitter = jitter
+        # One pool for the writer's life (the container's, as the handler caches the writer):
+        # its threads start on the first batch that needs them and are reused by every invoke
+        # after it, instead of starting and joining `concurrency` threads per invoke.
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.concurrency, thread_name_prefix="batch-write"
+        )
 
     def write(
         self, items: Mapping[ItemKey, PutRequestJson], time_left: TimeLeft | None = None
@@ -81,10 +87,10 @@ class BatchWriter:
             for chunk in chunks:
                 result.add(self._write_chunk(chunk, time_left))
             return result
-        workers = min(self._settings.concurrency, len(chunks))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch-write") as pool:
-            for chunk_result in pool.map(lambda chunk: self._write_chunk(chunk, time_left), chunks):
-                result.add(chunk_result)
+        for chunk_result in self._pool.map(
+            lambda chunk: self._write_chunk(chunk, time_left), chunks
+        ):
+            result.add(chunk_result)
         return result
 
     def _write_chunk(
