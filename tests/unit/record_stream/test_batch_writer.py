@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from record_stream.dal.batch_writer import BatchWriter
-from record_stream.dal.item_attributes import AttributeMap, key_of
+from record_stream.dal.item_attributes import key_of
+from record_stream.dal.put_requests import PutRequestJson, put_request_json
 from record_stream.settings import WriteSettings
 from tests.unit.record_stream.moto_resources import PROCESSED_TABLE, RecordStreamAws
 from tests.unit.record_stream.stream_faults import fail_calls, hold_back_items, observe_calls
 
 
-def _items(count: int, batch: str = "b") -> dict[tuple[str, str], AttributeMap]:
+def _items(count: int, batch: str = "b") -> dict[tuple[str, str], PutRequestJson]:
     items = [
         {"PK": {"S": batch}, "SK": {"S": f"{i:05d}"}, "n": {"N": str(i)}} for i in range(count)
     ]
-    return {key_of(item): item for item in items}
+    return {key_of(item): put_request_json(item) for item in items}
 
 
 class Clock:
@@ -164,3 +168,32 @@ def test_first_attempts_go_even_with_no_time_left(aws: RecordStreamAws, client: 
     assert sleep.delays == []
     assert result.failed_keys == {("b", "00007")}
     assert len(aws.items()) == 59
+
+
+def test_one_pool_of_threads_serves_every_write(aws: RecordStreamAws, client: Any) -> None:
+    """Threads start once per writer (per container), not per invoke: three writes of 8 chunks
+    on 4 workers are sent by 4 threads at most in all (a pool per write would start 12)."""
+    senders: list[threading.Thread] = []  # the objects, not idents (the OS reuses those)
+
+    def record_sender(**_: Any) -> None:
+        senders.append(threading.current_thread())
+
+    writer = _writer(client, SleepLog(), concurrency=4)
+    with (
+        observe_calls(client, "dynamodb.BatchWriteItem", latency_s=0.01),
+        _registered_first(client, "before-send.dynamodb.BatchWriteItem", record_sender),
+    ):
+        for name in ("first", "second", "third"):
+            writer.write(_items(200, name))
+    assert len(senders) == 3 * 8
+    assert 1 < len(set(senders)) <= 4
+    assert len(aws.items()) == 600
+
+
+@contextmanager
+def _registered_first(client: Any, event: str, handler: Callable[..., None]) -> Iterator[None]:
+    client.meta.events.register_first(event, handler)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, handler)

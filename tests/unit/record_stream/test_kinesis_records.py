@@ -10,7 +10,15 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from record_stream.logic.kinesis_records import classify_records, shard_id_of
+from record_stream.logic.kinesis_records import (
+    ClassifiedBatch,
+    RejectedRecord,
+    ValidRecord,
+    classify_records,
+    classify_with_model,
+    read_envelope,
+    shard_id_of,
+)
 from record_stream.logic.record_payload import RejectReason
 from tests.unit.record_stream.moto_resources import load_event
 
@@ -109,3 +117,65 @@ def test_any_string_keys_round_trip(batch: str, record_id: str) -> None:
         assert [(r.batch, r.id) for r in result.valid] == [(batch, record_id)]
     else:
         assert [r.reason for r in result.rejected] == [RejectReason.INVALID_FIELD]
+
+
+# Values a JSON event can hold where the envelope expects something else (or the same thing).
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
+    | st.text(max_size=12)
+)
+_ANY_JSON = _JSON_SCALARS | st.lists(_JSON_SCALARS, max_size=2) | st.just({})
+_DATA = (
+    st.builds(
+        lambda batch, record_id: base64.b64encode(
+            json.dumps({"batch": batch, "id": record_id}).encode()
+        ).decode(),
+        st.text(max_size=6),
+        st.text(max_size=6),
+    )
+    | st.text(alphabet="ABCab019+/=-_ %\n", max_size=16)  # base64 or nearly, padding errors
+    | st.text(max_size=8)  # non-ASCII too
+    | st.binary(max_size=24).map(lambda raw: base64.b64encode(raw).decode())
+)
+_MISSING = object()
+
+
+@st.composite
+def _envelopes(draw: st.DrawFn) -> Any:
+    raw = _record(b"")
+    raw["kinesis"]["data"] = draw(_DATA)
+    raw["kinesis"]["approximateArrivalTimestamp"] = draw(
+        st.floats(min_value=0, max_value=4e9)
+        | st.integers(min_value=0, max_value=4 * 10**9)
+        | st.just("1767225600.5")
+    )
+    fields = [("top", name) for name in raw if name != "kinesis"]
+    fields += [("kinesis", name) for name in raw["kinesis"]]
+    for place, name in draw(st.lists(st.sampled_from(fields), max_size=3, unique=True)):
+        target = raw if place == "top" else raw["kinesis"]
+        value = draw(_ANY_JSON | st.just(_MISSING))
+        if value is _MISSING:
+            del target[name]
+        else:
+            target[name] = value
+    return draw(st.sampled_from([raw, raw, raw, {**raw, "kinesis": "not an object"}]))
+
+
+@settings(max_examples=600, deadline=None)
+@given(raw=_envelopes())
+def test_the_direct_read_agrees_with_the_parser_model(raw: Any) -> None:
+    """Records read without the Parser model come out exactly as the model would sort them."""
+    valid: list[ValidRecord] = []
+    rejected: list[RejectedRecord] = []
+    classify_with_model(raw, valid, rejected)
+    assert classify_records([raw]) == ClassifiedBatch(valid=valid, rejected=rejected)
+
+
+def test_records_as_lambda_sends_them_skip_the_parser_model() -> None:
+    """The direct read is taken where it pays: every record of the well-formed sample events."""
+    for name in ("kinesis-single.json", "kinesis-batch.json", "kinesis-large-records.json"):
+        for raw in load_event(name)["Records"]:
+            assert read_envelope(raw) is not None

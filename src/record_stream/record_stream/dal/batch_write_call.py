@@ -7,8 +7,10 @@ shape-walking JSON serialiser, per-call endpoint resolution, user-agent assembly
 emissions); for 25 string-only items none of it changes the bytes sent. This call keeps what
 matters and skips the rest:
 
-- the body is ``json.dumps`` of the same parameters: for items of S and N attributes (all this
-  package writes) that is byte for byte what botocore's serialiser produces (a unit test checks);
+- the body is the text botocore's JSON serialiser produces for the same parameters, byte for
+  byte, for items of S and N attributes (all this package writes): ``put_items`` joins put
+  requests already written as JSON (dal/put_requests.py), ``batch_write_item`` is ``json.dumps``
+  of its parameters, as botocore's serialiser is (unit tests check both);
 - signing is botocore's ``SigV4Auth`` with the session's credentials (re-read each call, so
   refreshable credentials refresh);
 - the client's ``before-send`` event is emitted with the prepared request, as botocore's endpoint
@@ -36,7 +38,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -60,6 +62,8 @@ from botocore.retries import standard
 from botocore.utils import get_environ_proxies
 from urllib3 import PoolManager, Timeout
 from urllib3 import exceptions as urllib3_errors
+
+from record_stream.dal.put_requests import PutRequestJson, batch_write_body
 
 OPERATION = "BatchWriteItem"
 TARGET = "DynamoDB_20120810.BatchWriteItem"
@@ -137,7 +141,13 @@ class SignedBatchWriteItem:
         return json.dumps({"RequestItems": request_items}).encode("utf-8")
 
     def batch_write_item(self, *, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-        body = self.request_body(RequestItems)
+        return self._call(self.request_body(RequestItems))
+
+    def put_items(self, table_name: str, put_requests: Sequence[PutRequestJson]) -> dict[str, Any]:
+        """``batch_write_item`` of put requests already in JSON (at most 25, distinct keys)."""
+        return self._call(batch_write_body(table_name, put_requests))
+
+    def _call(self, body: bytes) -> dict[str, Any]:
         attempt = 1
         while True:
             response: AWSResponse | None = None

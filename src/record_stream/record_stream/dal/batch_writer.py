@@ -21,7 +21,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from lambda_observability.powertools import logger
 from record_stream.dal.clients import DynamoDBBatchWriteClient, dynamodb_client
-from record_stream.dal.item_attributes import AttributeMap, key_of
+from record_stream.dal.item_attributes import key_of
+from record_stream.dal.put_requests import PutRequestJson, put_request_json
 from record_stream.logic.pending_writes import ItemKey
 from record_stream.settings import WriteSettings
 
@@ -60,15 +61,22 @@ class BatchWriter:
         self._settings = settings
         self._sleep = sleep
         self._jitter = jitter
+        # One pool for the writer's life (the container's, as the handler caches the writer):
+        # its threads start on the first batch that needs them and are reused by every invoke
+        # after it, instead of starting and joining `concurrency` threads per invoke.
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.concurrency, thread_name_prefix="batch-write"
+        )
 
     def write(
-        self, items: Mapping[ItemKey, AttributeMap], time_left: TimeLeft | None = None
+        self, items: Mapping[ItemKey, PutRequestJson], time_left: TimeLeft | None = None
     ) -> WriteResult:
-        """Put every item (keys must be distinct); returns counts and the keys not written.
+        """Put every item (its put request by key; keys must be distinct); returns counts and the
+        keys not written.
 
         ``time_left``: seconds before the invoke's timeout; without it retries are bounded by
         attempts only."""
-        entries = list(items.values())
+        entries = list(items.items())
         chunks = [
             entries[start : start + MAX_ITEMS_PER_CALL]
             for start in range(0, len(entries), MAX_ITEMS_PER_CALL)
@@ -79,27 +87,21 @@ class BatchWriter:
             for chunk in chunks:
                 result.add(self._write_chunk(chunk, time_left))
             return result
-        workers = min(self._settings.concurrency, len(chunks))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch-write") as pool:
-            for chunk_result in pool.map(lambda chunk: self._write_chunk(chunk, time_left), chunks):
-                result.add(chunk_result)
+        for chunk_result in self._pool.map(
+            lambda chunk: self._write_chunk(chunk, time_left), chunks
+        ):
+            result.add(chunk_result)
         return result
 
     def _write_chunk(
-        self, chunk: Sequence[AttributeMap], time_left: TimeLeft | None
+        self, chunk: Sequence[tuple[ItemKey, PutRequestJson]], time_left: TimeLeft | None
     ) -> WriteResult:
-        pending = {key_of(item): item for item in chunk}
+        pending = dict(chunk)
         retried = 0
         out_of_time = False
         for attempt in range(1, self._settings.max_attempts + 1):
             try:
-                response = self._client.batch_write_item(
-                    RequestItems={
-                        self._table_name: [
-                            {"PutRequest": {"Item": item}} for item in pending.values()
-                        ]
-                    }
-                )
+                response = self._client.put_items(self._table_name, list(pending.values()))
             except (ClientError, BotoCoreError) as error:
                 # botocore already retried throttling/5xx; what reaches here is reported so
                 # Lambda retries those records later (or bisects towards a bad one).
@@ -111,8 +113,10 @@ class BatchWriter:
                     written=len(chunk) - len(pending), retried=retried, failed_keys=set(pending)
                 )
             unprocessed = response.get("UnprocessedItems", {}).get(self._table_name, [])
+            # What DynamoDB hands back is resent as it came (as a boto3 caller would resend it).
             pending = {
-                key_of(req["PutRequest"]["Item"]): req["PutRequest"]["Item"] for req in unprocessed
+                key_of(req["PutRequest"]["Item"]): put_request_json(req["PutRequest"]["Item"])
+                for req in unprocessed
             }
             if not pending or attempt == self._settings.max_attempts:
                 break

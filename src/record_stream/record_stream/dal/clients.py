@@ -11,16 +11,19 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from mypy_boto3_sqs import SQSClient
 
     from record_stream.dal.batch_write_call import SignedBatchWriteItem
+    from record_stream.dal.put_requests import PutRequestJson
 
 
 class DynamoDBBatchWriteClient(Protocol):
     """The one DynamoDB operation this package calls (typed here: no DynamoDB stubs pinned)."""
 
-    def batch_write_item(self, *, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-        """Put up to 25 items; returns UnprocessedItems the caller must resend."""
+    def put_items(self, table_name: str, put_requests: Sequence[PutRequestJson]) -> dict[str, Any]:
+        """BatchWriteItem of up to 25 puts; returns UnprocessedItems the caller must resend."""
         ...
 
 

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 from record_stream.dal.batch_writer import BatchWriter, table_writer
 from record_stream.dal.item_attributes import listener_item_attributes
+from record_stream.dal.put_requests import put_request_json
 from record_stream.logic.listener_items import listener_batch
 from record_stream.logic.pending_writes import collapse_by_key, failed_sequence_numbers
 from record_stream.partial_response import partial_response
@@ -55,7 +56,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     pending = collapse_by_key(batch.captured)
 
     written = listener_table_writer().write(
-        {key: listener_item_attributes(write.item) for key, write in pending.items()},
+        {
+            key: put_request_json(listener_item_attributes(write.item))
+            for key, write in pending.items()
+        },
         time_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )
     failed = failed_sequence_numbers(pending, written.failed_keys)

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambda_observability.powertools import MetricUnit, logger, metrics, tracer
 from record_stream.dal.batch_writer import BatchWriter, table_writer
 from record_stream.dal.clients import sqs_client
-from record_stream.dal.item_attributes import processed_item_attributes
+from record_stream.dal.put_requests import processed_put_request
 from record_stream.dal.rejected_queue import RejectedRecordsQueue
 from record_stream.logic.kinesis_records import ClassifiedBatch, classify_records
 from record_stream.logic.pending_writes import failed_sequence_numbers
@@ -55,7 +55,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     pending = processed_items(batch.valid, processed_ms=time.time_ns() // 1_000_000)
 
     written = processed_table_writer().write(
-        {key: processed_item_attributes(write.item) for key, write in pending.items()},
+        {key: processed_put_request(write.item) for key, write in pending.items()},
         time_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )
     undelivered = rejected_records_queue().send(batch.rejected)

@@ -1,14 +1,22 @@
 """Sorting a Kinesis batch into records to write and records to reject, with their provenance.
 
-Each record's envelope is parsed with the Powertools Parser model `KinesisDataStreamRecord`
-(which base64-decodes `data`) one record at a time, so one bad record cannot fail the batch.
+Each record is read on its own, so one bad record cannot fail the batch. The authority on what a
+valid envelope is stays the Powertools Parser model `KinesisDataStreamRecord` (which
+base64-decodes `data`); but validating 10,000 records with it cost 5-7 us each (its base64
+validator runs in Python and logs at debug level per record), a fifth of the handler's CPU. So a
+record whose fields are exactly the JSON types Lambda sends (`KinesisEnvelope`: the two literals,
+every other field a string, the arrival time a float, `data` base64) is read directly: the model
+accepts each such record with these same values (a unit test checks it on generated envelopes).
+Any other record goes through the model, which coerces what it accepts (an integer timestamp, a
+numeric string) or names what is wrong, as before.
 """
 
 from __future__ import annotations
 
+import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from aws_lambda_powertools.utilities.parser.models import KinesisDataStreamRecord
 from pydantic import ValidationError
@@ -56,19 +64,73 @@ def to_epoch_ms(epoch_seconds: float) -> int:
     return round(epoch_seconds * 1000)
 
 
+class KinesisPayload(TypedDict):
+    """`kinesis` of a record as Lambda sends it (data still base64)."""
+
+    kinesisSchemaVersion: str
+    partitionKey: str
+    sequenceNumber: str
+    data: str
+    approximateArrivalTimestamp: float
+
+
+class KinesisEnvelope(TypedDict):
+    """One element of a Kinesis event's `Records` as Lambda sends it."""
+
+    eventSource: str  # "aws:kinesis"
+    eventVersion: str
+    eventID: str
+    eventName: str  # "aws:kinesis:record"
+    invokeIdentityArn: str
+    awsRegion: str
+    eventSourceARN: str
+    kinesis: KinesisPayload
+
+
+def read_envelope(raw: object) -> tuple[KinesisEnvelope, bytes] | None:
+    """The envelope and its decoded data if every field is exactly as Lambda sends it, else None
+    (the record then goes to the Parser model). Exact types, not isinstance: a subclass or any
+    coercion is the model's to judge."""
+    if type(raw) is not dict:
+        return None
+    kinesis = raw.get("kinesis")
+    if not (
+        type(kinesis) is dict
+        and raw.get("eventSource") == "aws:kinesis"
+        and raw.get("eventName") == "aws:kinesis:record"
+        and type(raw.get("eventSource")) is str
+        and type(raw.get("eventName")) is str
+        and type(raw.get("eventVersion")) is str
+        and type(raw.get("eventID")) is str
+        and type(raw.get("invokeIdentityArn")) is str
+        and type(raw.get("awsRegion")) is str
+        and type(raw.get("eventSourceARN")) is str
+        and type(kinesis.get("kinesisSchemaVersion")) is str
+        and type(kinesis.get("partitionKey")) is str
+        and type(kinesis.get("sequenceNumber")) is str
+        and type(kinesis.get("approximateArrivalTimestamp")) is float
+        and type(data_base64 := kinesis.get("data")) is str
+    ):
+        return None
+    try:
+        # What the model's validator runs (base64.b64decode, not strict), without its wrapping.
+        data = binascii.a2b_base64(data_base64)
+    except ValueError:  # binascii.Error, or a non-ASCII string
+        return None
+    return cast(KinesisEnvelope, raw), data
+
+
 def classify_records(raw_records: Sequence[Mapping[str, Any]]) -> ClassifiedBatch:
     """Split raw Lambda Kinesis records (event["Records"]) into valid and rejected ones."""
     valid: list[ValidRecord] = []
     rejected: list[RejectedRecord] = []
     for raw in raw_records:
-        try:
-            record = KinesisDataStreamRecord.model_validate(raw)
-        except ValidationError as error:
-            rejected.append(_rejected_envelope(raw, error))
+        read = read_envelope(raw)
+        if read is None:
+            classify_with_model(raw, valid, rejected)
             continue
-        payload = record.kinesis
-        # The model declares data as bytes | model; without a data model it is always bytes.
-        data = payload.data if isinstance(payload.data, bytes) else b""
+        envelope, data = read
+        payload = envelope["kinesis"]
         try:
             fields = parse_payload(data)
         except InvalidRecordError as error:
@@ -76,12 +138,12 @@ def classify_records(raw_records: Sequence[Mapping[str, Any]]) -> ClassifiedBatc
                 RejectedRecord(
                     reason=error.reason,
                     detail=error.detail,
-                    data_base64=str(raw["kinesis"]["data"]),
-                    shard_id=shard_id_of(record.eventID),
-                    sequence_number=payload.sequenceNumber,
-                    partition_key=payload.partitionKey,
-                    event_source_arn=record.eventSourceARN,
-                    arrival_ms=to_epoch_ms(payload.approximateArrivalTimestamp),
+                    data_base64=payload["data"],
+                    shard_id=shard_id_of(envelope["eventID"]),
+                    sequence_number=payload["sequenceNumber"],
+                    partition_key=payload["partitionKey"],
+                    event_source_arn=envelope["eventSourceARN"],
+                    arrival_ms=to_epoch_ms(payload["approximateArrivalTimestamp"]),
                 )
             )
             continue
@@ -89,12 +151,51 @@ def classify_records(raw_records: Sequence[Mapping[str, Any]]) -> ClassifiedBatc
             ValidRecord(
                 batch=fields.batch,
                 id=fields.id,
-                arrival_ms=to_epoch_ms(payload.approximateArrivalTimestamp),
-                shard_id=shard_id_of(record.eventID),
-                sequence_number=payload.sequenceNumber,
+                arrival_ms=to_epoch_ms(payload["approximateArrivalTimestamp"]),
+                shard_id=shard_id_of(envelope["eventID"]),
+                sequence_number=payload["sequenceNumber"],
             )
         )
     return ClassifiedBatch(valid=valid, rejected=rejected)
+
+
+def classify_with_model(
+    raw: Mapping[str, Any], valid: list[ValidRecord], rejected: list[RejectedRecord]
+) -> None:
+    """Sort one record by the Parser model (any record `read_envelope` leaves to it)."""
+    try:
+        record = KinesisDataStreamRecord.model_validate(raw)
+    except ValidationError as error:
+        rejected.append(_rejected_envelope(raw, error))
+        return
+    payload = record.kinesis
+    # The model declares data as bytes | model; without a data model it is always bytes.
+    data = payload.data if isinstance(payload.data, bytes) else b""
+    try:
+        fields = parse_payload(data)
+    except InvalidRecordError as error:
+        rejected.append(
+            RejectedRecord(
+                reason=error.reason,
+                detail=error.detail,
+                data_base64=str(raw["kinesis"]["data"]),
+                shard_id=shard_id_of(record.eventID),
+                sequence_number=payload.sequenceNumber,
+                partition_key=payload.partitionKey,
+                event_source_arn=record.eventSourceARN,
+                arrival_ms=to_epoch_ms(payload.approximateArrivalTimestamp),
+            )
+        )
+        return
+    valid.append(
+        ValidRecord(
+            batch=fields.batch,
+            id=fields.id,
+            arrival_ms=to_epoch_ms(payload.approximateArrivalTimestamp),
+            shard_id=shard_id_of(record.eventID),
+            sequence_number=payload.sequenceNumber,
+        )
+    )
 
 
 def _rejected_envelope(raw: Mapping[str, Any], error: ValidationError) -> RejectedRecord:
