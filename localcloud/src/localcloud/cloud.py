@@ -245,6 +245,7 @@ class LocalCloud:
         if saved is not None and saved.mappings is not None:
             for kept in saved.mappings:
                 mappings.restore(kept)
+            mappings.declare_stack_resources(stack.stack_name, stack.event_source_mapping_resources)
         else:
             for resource in stack.event_source_mapping_resources:
                 mappings.add_stack_mapping(resource)
