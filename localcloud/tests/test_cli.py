@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -89,6 +90,47 @@ def test_up_detached_status_invoke_stop(tmp_path: Path) -> None:
     assert cli(tmp_path, "status").returncode == 1
     assert not alive(state["pid"])
     assert not alive(worker_pid)
+
+
+def _redeployed(template: dict[str, Any]) -> str:
+    """The stack's template as ``up`` deployed it, one queue and its output more (sam deploy
+    of a changed template: the code where the first deploy put it)."""
+    template["Resources"]["Redeployed"] = {"Type": "AWS::SQS::Queue"}
+    template["Outputs"] = {
+        "ProbeFunctionName": {"Value": {"Ref": "ProbeFunction"}},
+        "RedeployedQueueArn": {"Value": {"Fn::GetAtt": ["Redeployed", "Arn"]}},
+    }
+    return json.dumps(template)
+
+
+def test_status_follows_a_redeploy_of_ups_own_stack(tmp_path: Path) -> None:
+    """sam deploy / sam sync into the running cloud of the stack ``up`` deployed: ``status``
+    prints that stack's outputs as they are now, not as ``up`` first deployed them."""
+    port = free_port()
+    up = cli(
+        tmp_path, "up", "--detach", "--template", str(TEMPLATE), "--stack-name", "followed",
+        "--port", str(port), "--api-port", str(free_port()),
+    )  # fmt: skip
+    try:
+        assert up.returncode == 0, up.stderr
+        assert "InboxUrl" in up.stdout
+        cfn = boto3.client("cloudformation", endpoint_url=f"http://127.0.0.1:{port}")
+        cfn.update_stack(
+            StackName="followed",
+            TemplateBody=_redeployed(cfn.get_template(StackName="followed")["TemplateBody"]),
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
+        arn = next(
+            o["OutputValue"]
+            for o in cfn.describe_stacks(StackName="followed")["Stacks"][0]["Outputs"]
+            if o["OutputKey"] == "RedeployedQueueArn"
+        )
+        status = cli(tmp_path, "status")
+        assert status.returncode == 0, status.stderr
+        assert f"RedeployedQueueArn  {arn}" in status.stdout
+        assert "InboxUrl" not in status.stdout
+    finally:
+        cli(tmp_path, "stop")
 
 
 def _stale_state(tmp_path: Path, pid: int, process: dict[str, object] | None) -> Path:

@@ -120,6 +120,7 @@ class LocalCloud:
         self._mappings: Any = None  # localcloud.esm.mappings.EventSourceMappings, once started
         self._front: Any = None  # localcloud.apigw.front.ApiFront, once serving
         self._stoppables: list[Any] = []
+        self._stack_watchers: list[Callable[[DeployedStack], None]] = []
         self.keeper = StateKeeper.of(options)
         self.restored = False  # from a saved cloud rather than deployed
         # The stream pollers' checkpoints, once they run, and the mappings as the Lambda API
@@ -245,6 +246,7 @@ class LocalCloud:
         if saved is not None and saved.mappings is not None:
             for kept in saved.mappings:
                 mappings.restore(kept)
+            mappings.declare_stack_resources(stack.stack_name, stack.event_source_mapping_resources)
         else:
             for resource in stack.event_source_mapping_resources:
                 mappings.add_stack_mapping(resource)
@@ -311,6 +313,7 @@ class LocalCloud:
         )
         if deployment is not None:  # a restored stack was not deployed here: nothing to update
             stacks.started(deployment)
+        stacks.watch(self._follow)
         self.stacks = stacks
         self.server.stack_requests.deployments = StackDeployments(
             stacks,
@@ -319,6 +322,23 @@ class LocalCloud:
             code_cache=self.server.code_cache,
             refusal=PERSIST_REFUSAL if self.keeper is not None else None,
         )
+
+    def on_stack_change(self, callback: Callable[[DeployedStack], None]) -> None:
+        """``callback(stack)`` once a deploy into the running cloud (sam deploy, sam sync)
+        changed ``up``'s own stack: what ``stack`` now is."""
+        self._stack_watchers.append(callback)
+
+    def _follow(self, stack_name: str, deployment: Deployment | None) -> None:
+        options = self.options
+        if stack_name != options.stack_name:
+            return
+        if deployment is None:  # deleted: the cloud runs on, with nothing of that stack
+            deployed = DeployedStack(stack_name, options.region, {}, {}, [], [])
+        else:
+            deployed = deployment.stack
+        self.stack = with_function_timeouts(deployed, options.function_timeouts)
+        for callback in self._stack_watchers:
+            callback(self.stack)
 
     def stop(self) -> None:
         """Pollers and API first (they feed the workers), then the workers, then moto."""

@@ -8,7 +8,8 @@ on the one API front. ``apply`` moves the running parts from a stack's previous 
 new one: a function added gets a pool, a changed one (new code, new configuration) runs its new
 spec from the next invoke on (an invoke in flight finishes on the old), a removed one stops;
 mappings follow ``EventSourceMappings.replace_stack_mappings``; the front serves every stack's
-APIs; the stack's layer versions become known by ARN (``LayerContents``).
+APIs; the stack's layer versions become known by ARN (``LayerContents``). ``watch`` callbacks
+hear of each stack's new deployment once it runs (``LocalCloud.stack`` follows ``up``'s own).
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ class RunningStacks:
         self._prewarm = prewarm
         self._lock = threading.Lock()
         self._deployments: dict[str, Deployment] = {}
+        self._watchers: list[Callable[[str, Deployment | None], None]] = []
+
+    def watch(self, callback: Callable[[str, Deployment | None], None]) -> None:
+        """``callback(stack_name, deployment)`` after each ``apply`` (None: deleted)."""
+        self._watchers.append(callback)
 
     def started(self, deployment: Deployment) -> None:
         """The stack ``up`` deployed (or restored), whose parts the cloud started itself."""
@@ -93,6 +99,11 @@ class RunningStacks:
             ", ".join(after[name].logical_id for name in changed) or "none",
             len(before.keys() - after.keys()),
         )
+        for watcher in self._watchers:
+            try:
+                watcher(stack_name, deployment)
+            except Exception:  # the deploy happened: a watcher's failure must not undo it
+                log.exception("a watcher of %s failed", stack_name)
         if self._prewarm and changed:
             threading.Thread(
                 target=self._warm, args=(changed,), name=f"prewarm-{stack_name}", daemon=True

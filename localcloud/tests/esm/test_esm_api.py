@@ -441,3 +441,35 @@ def test_an_open_window_keeps_its_state_across_a_pause(api: Api, aws: Cloud) -> 
     first, second = api.function.events
     if _window_start(first) == _window_start(second):  # not across a 15-minute boundary
         assert (first["state"], second["state"]) == ({}, {"records": 1})
+
+
+def test_a_stack_mapping_deleted_through_the_lambda_api_stays_a_stack_resource() -> None:
+    """On AWS, DeleteEventSourceMapping of a stack's mapping leaves the stack resource listed
+    (the stack has drifted): CloudFormation still names its UUID until the stack changes."""
+    options = CloudOptions(
+        template=MAPPING_TEMPLATE,
+        stack_name="drifted",
+        region=REGION,
+        with_esm=False,
+        with_api=False,
+        with_proxy=False,
+        prewarm=False,
+    )
+    with LocalCloud(options) as cloud:
+        client = local_client("lambda", cloud.endpoint_url, REGION)
+        cfn = local_client("cloudformation", cloud.endpoint_url, REGION)
+        (listed,) = client.list_event_source_mappings()["EventSourceMappings"]
+        before = cfn.list_stack_resources(StackName="drifted")["StackResourceSummaries"]
+        client.delete_event_source_mapping(UUID=listed["UUID"])
+        wait_until(
+            lambda: not client.list_event_source_mappings()["EventSourceMappings"],
+            what="the mapping deleted",
+        )
+        after = cfn.list_stack_resources(StackName="drifted")["StackResourceSummaries"]
+        assert after == before
+        mapping = [r for r in after if r["ResourceType"] == "AWS::Lambda::EventSourceMapping"]
+        assert [(r["LogicalResourceId"], r["PhysicalResourceId"]) for r in mapping] == [
+            ("ProbeFunctionFromJobs", listed["UUID"])
+        ]
+        described = cfn.describe_stack_resources(StackName="drifted")["StackResources"]
+        assert listed["UUID"] in {r["PhysicalResourceId"] for r in described}

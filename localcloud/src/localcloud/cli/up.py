@@ -92,6 +92,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 1
     state = state_of(cloud, stack)
     write_state(state)
+    # A deploy into the cloud of this stack (sam deploy, sam sync): status prints it as it is.
+    cloud.on_stack_change(lambda redeployed: write_state(state_of(cloud, redeployed)))
     try:
         print(summary(state), flush=True)
         print(f"\n{state['state_note']}", flush=True)

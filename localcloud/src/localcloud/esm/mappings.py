@@ -19,7 +19,9 @@ left them, across ``up --persist`` restarts. In a cloud started without pollers
 Each stack's own mappings (its template's) carry the stack's name; ``replace_stack_mappings``
 applies what a stack update or delete does to them: a mapping whose template properties changed
 is updated as ``UpdateEventSourceMapping`` would (its checkpoint kept), one no longer in the
-template is deleted, a new one created.
+template is deleted, a new one created. CloudFormation's view of them is ``stack_resources``:
+what the stack last deployed, which a mapping deleted through the Lambda API stays in (on AWS the
+stack resource stays listed, drifted, until the stack changes).
 """
 
 from __future__ import annotations
@@ -104,6 +106,15 @@ class Mapping:
         return self.result.value if self.result is not None else None
 
 
+@dataclass(frozen=True)
+class StackResource:
+    """A stack's mapping as CloudFormation lists it (its resource, not the live mapping)."""
+
+    logical_id: str
+    uuid: str
+    last_updated: float
+
+
 def user_reason(spec: EventSourceMappingSpec) -> str:
     return USER_INITIATED if spec.source == "sqs" else USER_ACTION
 
@@ -122,6 +133,8 @@ class EventSourceMappings:
         self._lock = threading.Lock()
         self._mappings: dict[str, Mapping] = {}
         self._transitions: list[threading.Thread] = []
+        # stack name -> its mappings as it last deployed them, by UUID (ListStackResources).
+        self._stack_resources: dict[str, dict[str, StackResource]] = {}
 
     def add_stack_mapping(
         self, resource: StackEventSourceMapping, stack_name: str | None = None
@@ -131,8 +144,35 @@ class EventSourceMappings:
         mapping = self._new(resource.properties, spec, resource.logical_id, resource.uuid)
         mapping.stack_name = stack_name or self.stack_name
         mapping.declared = dict(resource.properties)
+        self._declare(mapping.stack_name, resource.logical_id, resource.uuid)
         self._start_settled(mapping)
         return mapping
+
+    def declare_stack_resources(
+        self, stack_name: str, resources: tuple[StackEventSourceMapping, ...]
+    ) -> None:
+        """The stack's mappings as its deployment holds them, whichever of them the Lambda API
+        has deleted since (a saved cloud keeps no deleted mapping, its stack does)."""
+        with self._lock:
+            known = self._stack_resources.pop(stack_name, {})
+        for resource in resources:
+            kept = known.get(resource.uuid)
+            self._declare(stack_name, resource.logical_id, resource.uuid, kept)
+
+    def stack_resources(self, stack_name: str) -> list[StackResource]:
+        with self._lock:
+            return list(self._stack_resources.get(stack_name, {}).values())
+
+    def _declare(
+        self,
+        stack_name: str,
+        logical_id: str,
+        mapping_uuid: str,
+        kept: StackResource | None = None,
+    ) -> None:
+        resource = kept or StackResource(logical_id, mapping_uuid, time.time())
+        with self._lock:
+            self._stack_resources.setdefault(stack_name, {})[mapping_uuid] = resource
 
     def restore(self, saved: SavedEventSourceMapping) -> Mapping:
         """A mapping as a saved cloud left it (``saved()``), polled from now on if enabled."""
@@ -141,6 +181,7 @@ class EventSourceMappings:
         mapping.last_modified = saved.last_modified
         if saved.logical_id is not None:  # the saved stack's own (a --persist cloud has one)
             mapping.stack_name, mapping.declared = self.stack_name, dict(saved.properties)
+            self._declare(self.stack_name, saved.logical_id, saved.uuid)
         if mapping.result is not None and saved.last_processing_result:
             mapping.result = ProcessingResult(saved.last_processing_result)
         self._start_settled(mapping)
@@ -166,14 +207,21 @@ class EventSourceMappings:
         """The stack's mappings become ``resources`` (by UUID; none: the stack was deleted)."""
         self.wait_settled(timeout_s=30)
         wanted = {resource.uuid: resource for resource in resources}
+        updated: set[str] = set()
         for mapping in self.stack_mappings(stack_name):
             resource = wanted.pop(mapping.uuid, None)
             if resource is None:
                 self._retire(mapping.uuid)
             elif resource.properties != mapping.declared:
                 self._redeclare(mapping.uuid, resource)
+                updated.add(mapping.uuid)
         for resource in wanted.values():
             self.add_stack_mapping(resource, stack_name)
+        with self._lock:
+            listed = self._stack_resources.pop(stack_name, {})
+        for resource in resources:
+            unchanged = listed.get(resource.uuid) if resource.uuid not in updated else None
+            self._declare(stack_name, resource.logical_id, resource.uuid, unchanged)
 
     def _retire(self, mapping_uuid: str) -> None:
         with self._lock:

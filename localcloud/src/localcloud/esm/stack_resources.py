@@ -3,7 +3,9 @@
 moto never holds the mappings (``moto_internals.cloudformation_fixups`` takes them out of its
 template), so its ``ListStackResources`` and ``DescribeStackResources`` answers lack them; this
 middleware adds each of the stack's mappings as ``AWS::Lambda::EventSourceMapping`` with its
-UUID as the physical id (as CloudFormation reports it) to moto's XML answer for that stack.
+UUID as the physical id (as CloudFormation reports it) to moto's XML answer for that stack. They
+are the stack's resources, not the live mappings: one the Lambda API deleted stays listed, as on
+AWS (the stack has drifted).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
-from localcloud.esm.mappings import EventSourceMappings, Mapping
+from localcloud.esm.mappings import EventSourceMappings, StackResource
 from localcloud.wsgi import (
     Environ,
     StartResponse,
@@ -36,7 +38,7 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _member(action: str, mapping: Mapping, stack_name: str, stack_id: str | None) -> str:
+def _member(action: str, mapping: StackResource, stack_name: str, stack_id: str | None) -> str:
     fields: dict[str, Any] = {
         "LogicalResourceId": mapping.logical_id,
         "PhysicalResourceId": mapping.uuid,
@@ -44,9 +46,9 @@ def _member(action: str, mapping: Mapping, stack_name: str, stack_id: str | None
         "ResourceStatus": "CREATE_COMPLETE",
     }
     if action == "ListStackResources":
-        fields["LastUpdatedTimestamp"] = _iso(mapping.last_modified)
+        fields["LastUpdatedTimestamp"] = _iso(mapping.last_updated)
     else:
-        fields.update(StackName=stack_name, Timestamp=_iso(mapping.last_modified))
+        fields.update(StackName=stack_name, Timestamp=_iso(mapping.last_updated))
         if stack_id:
             fields["StackId"] = stack_id
     inner = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in fields.items())
@@ -76,7 +78,7 @@ class StackMappingResources:
         params = {k: v[-1] for k, v in parse_qs(read_body(environ).decode()).items()}
         action = params.get("Action", "")
         stack_name = _stack_name(params.get("StackName"))
-        if action not in _LISTS or not stack_name or not mappings.stack_mappings(stack_name):
+        if action not in _LISTS or not stack_name or not mappings.stack_resources(stack_name):
             return self.app(environ, start_response)
         status, headers, body = captured_response(self.app, environ)
         if status.startswith("200"):
@@ -97,7 +99,7 @@ class StackMappingResources:
         physical = params.get("PhysicalResourceId")
         own = [
             m
-            for m in mappings.stack_mappings(stack_name)
+            for m in mappings.stack_resources(stack_name)
             if (wanted is None or m.logical_id == wanted) and (physical in (None, m.uuid))
         ]
         if not own:
