@@ -131,30 +131,16 @@ def classify_records(raw_records: Sequence[Mapping[str, Any]]) -> ClassifiedBatc
             continue
         envelope, data = read
         payload = envelope["kinesis"]
-        try:
-            fields = parse_payload(data)
-        except InvalidRecordError as error:
-            rejected.append(
-                RejectedRecord(
-                    reason=error.reason,
-                    detail=error.detail,
-                    data_base64=payload["data"],
-                    shard_id=shard_id_of(envelope["eventID"]),
-                    sequence_number=payload["sequenceNumber"],
-                    partition_key=payload["partitionKey"],
-                    event_source_arn=envelope["eventSourceARN"],
-                    arrival_ms=to_epoch_ms(payload["approximateArrivalTimestamp"]),
-                )
-            )
-            continue
-        valid.append(
-            ValidRecord(
-                batch=fields.batch,
-                id=fields.id,
-                arrival_ms=to_epoch_ms(payload["approximateArrivalTimestamp"]),
-                shard_id=shard_id_of(envelope["eventID"]),
-                sequence_number=payload["sequenceNumber"],
-            )
+        _sort_payload(
+            data,
+            data_base64=payload["data"],
+            event_id=envelope["eventID"],
+            sequence_number=payload["sequenceNumber"],
+            partition_key=payload["partitionKey"],
+            event_source_arn=envelope["eventSourceARN"],
+            arrival=payload["approximateArrivalTimestamp"],
+            valid=valid,
+            rejected=rejected,
         )
     return ClassifiedBatch(valid=valid, rejected=rejected)
 
@@ -170,7 +156,32 @@ def classify_with_model(
         return
     payload = record.kinesis
     # The model declares data as bytes | model; without a data model it is always bytes.
-    data = payload.data if isinstance(payload.data, bytes) else b""
+    _sort_payload(
+        payload.data if isinstance(payload.data, bytes) else b"",
+        data_base64=str(raw["kinesis"]["data"]),
+        event_id=record.eventID,
+        sequence_number=payload.sequenceNumber,
+        partition_key=payload.partitionKey,
+        event_source_arn=record.eventSourceARN,
+        arrival=payload.approximateArrivalTimestamp,
+        valid=valid,
+        rejected=rejected,
+    )
+
+
+def _sort_payload(
+    data: bytes,
+    *,
+    data_base64: str,
+    event_id: str,
+    sequence_number: str,
+    partition_key: str,
+    event_source_arn: str,
+    arrival: float,
+    valid: list[ValidRecord],
+    rejected: list[RejectedRecord],
+) -> None:
+    """One record's decoded data, however its envelope was read, into valid or rejected."""
     try:
         fields = parse_payload(data)
     except InvalidRecordError as error:
@@ -178,12 +189,12 @@ def classify_with_model(
             RejectedRecord(
                 reason=error.reason,
                 detail=error.detail,
-                data_base64=str(raw["kinesis"]["data"]),
-                shard_id=shard_id_of(record.eventID),
-                sequence_number=payload.sequenceNumber,
-                partition_key=payload.partitionKey,
-                event_source_arn=record.eventSourceARN,
-                arrival_ms=to_epoch_ms(payload.approximateArrivalTimestamp),
+                data_base64=data_base64,
+                shard_id=shard_id_of(event_id),
+                sequence_number=sequence_number,
+                partition_key=partition_key,
+                event_source_arn=event_source_arn,
+                arrival_ms=to_epoch_ms(arrival),
             )
         )
         return
@@ -191,9 +202,9 @@ def classify_with_model(
         ValidRecord(
             batch=fields.batch,
             id=fields.id,
-            arrival_ms=to_epoch_ms(payload.approximateArrivalTimestamp),
-            shard_id=shard_id_of(record.eventID),
-            sequence_number=payload.sequenceNumber,
+            arrival_ms=to_epoch_ms(arrival),
+            shard_id=shard_id_of(event_id),
+            sequence_number=sequence_number,
         )
     )
 
