@@ -383,19 +383,25 @@ MAPPING_TEMPLATE = (
 )
 
 
+def _cloud_without_pollers(stack_name: str) -> LocalCloud:
+    """The mapping template's stack on a cloud with no pollers, API front or proxy."""
+    return LocalCloud(
+        CloudOptions(
+            template=MAPPING_TEMPLATE,
+            stack_name=stack_name,
+            region=REGION,
+            with_esm=False,
+            with_api=False,
+            with_proxy=False,
+            prewarm=False,
+        )
+    )
+
+
 def test_a_cloud_without_pollers_answers_for_its_mappings() -> None:
     """``localcloud invoke`` (and tests) start a cloud without pollers: its Lambda API still
     lists, creates, updates and deletes mappings, and says they are not polled."""
-    options = CloudOptions(
-        template=MAPPING_TEMPLATE,
-        stack_name="no-pollers",
-        region=REGION,
-        with_esm=False,
-        with_api=False,
-        with_proxy=False,
-        prewarm=False,
-    )
-    with LocalCloud(options) as cloud:
+    with _cloud_without_pollers("no-pollers") as cloud:
         client = local_client("lambda", cloud.endpoint_url, REGION)
         (listed,) = client.list_event_source_mappings()["EventSourceMappings"]
         assert (listed["State"], listed["StateTransitionReason"]) == ("Disabled", POLLERS_OFF)
@@ -446,16 +452,7 @@ def test_an_open_window_keeps_its_state_across_a_pause(api: Api, aws: Cloud) -> 
 def test_a_stack_mapping_deleted_through_the_lambda_api_stays_a_stack_resource() -> None:
     """On AWS, DeleteEventSourceMapping of a stack's mapping leaves the stack resource listed
     (the stack has drifted): CloudFormation still names its UUID until the stack changes."""
-    options = CloudOptions(
-        template=MAPPING_TEMPLATE,
-        stack_name="drifted",
-        region=REGION,
-        with_esm=False,
-        with_api=False,
-        with_proxy=False,
-        prewarm=False,
-    )
-    with LocalCloud(options) as cloud:
+    with _cloud_without_pollers("drifted") as cloud:
         client = local_client("lambda", cloud.endpoint_url, REGION)
         cfn = local_client("cloudformation", cloud.endpoint_url, REGION)
         (listed,) = client.list_event_source_mappings()["EventSourceMappings"]
