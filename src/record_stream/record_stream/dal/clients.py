@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from boto3.session import Session
     from mypy_boto3_sqs import SQSClient
 
     from record_stream.dal.batch_write_call import SignedBatchWriteItem
@@ -40,23 +41,32 @@ def _config(max_pool_connections: int) -> Any:
     )
 
 
+def _session() -> Session:
+    """boto3's default session, as ``boto3.client`` uses: one per container, so the service
+    models, endpoint rules and retry config it loads (most of a client's creation cost) are read
+    once for both clients rather than once per session."""
+    import boto3  # noqa: PLC0415 - lazy: see module docstring
+
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    session = boto3.DEFAULT_SESSION
+    assert session is not None  # set up just above
+    return session
+
+
 @cache
 def dynamodb_client(max_pool_connections: int = 10) -> SignedBatchWriteItem:
     """BatchWriteItem through the boto3 client's endpoint, credentials, retry config and event
     hooks, without its per-call CPU (see dal/batch_write_call.py); one per pool size, which must
     fit the writer's threads (botocore's default pool is 10)."""
-    import boto3  # noqa: PLC0415 - lazy: see module docstring
-
     from record_stream.dal.batch_write_call import SignedBatchWriteItem  # noqa: PLC0415
 
     pool = max(10, max_pool_connections)
-    session = boto3.session.Session()
+    session = _session()
     client = session.client("dynamodb", config=_config(pool))
     return SignedBatchWriteItem(client, session.get_credentials(), pool)
 
 
 @cache
 def sqs_client() -> SQSClient:
-    import boto3  # noqa: PLC0415 - lazy: see module docstring
-
-    return boto3.client("sqs", config=_config(10))
+    return _session().client("sqs", config=_config(10))
