@@ -16,7 +16,7 @@ export AWS_SAM_STACK_NAME ?= local
 # Offline tools (sam validate, cfn-lint) need some credentials; never real ones here.
 LINT_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=
 
-.PHONY: help venv security reliability conformance local local-detach local-stop lint format typecheck validate unit integration test build bench soak diagrams demo lock clean
+.PHONY: help venv security reliability conformance local local-detach local-stop lint format typecheck validate unit unit-app unit-localcloud integration test build bench soak diagrams demo lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -70,8 +70,12 @@ lint: venv  ## ruff, mypy, sam validate --lint, checkov
 # The local cloud's tests go by file (module fixtures deploy once per file) on three workers for
 # two cores: the pip tests (a fresh venv, a project's requirements.txt) wait on the package index
 # and the disk, not the CPU, for most of the run, and would hold one of two workers throughout.
-unit: venv  ## unit tests (moto) in random order, then the local cloud's own tests
+unit: unit-app unit-localcloud  ## unit tests (moto) in random order, then the local cloud's own tests
+
+unit-app: venv
 	$(BIN)/pytest -q -n 2 -p randomly tests/unit  # prints one summary line per fuzz property
+
+unit-localcloud: venv
 	$(BIN)/pytest -q -n 3 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests \
 		--ignore localcloud/tests/conformance
 
@@ -106,11 +110,8 @@ conformance: venv $(CONFORMANCE_JS)/node_modules/.package-lock.json  ## stock cl
 # lint and build first, side by side (one process each, neither timing-sensitive); then the
 # suites one after another: they time out on waits, so none runs beside another's CPU load.
 test: venv  ## everything CI runs
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint build
-	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory integration
-	$(MAKE) --no-print-directory reliability
-	$(MAKE) --no-print-directory conformance
+	$(MAKE) --no-print-directory -j7 --output-sync=target lint build unit-app unit-localcloud \
+		integration reliability conformance
 
 build: venv  ## sam build (no Docker; python3.13 from the venv)
 	$(LINT_ENV) $(BIN)/sam build

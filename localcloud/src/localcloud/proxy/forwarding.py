@@ -118,9 +118,19 @@ async def _send_body(client: Side, upstream: Side) -> None:
 
 
 async def _relay_response(client: Side, upstream: Side) -> None:
+    answered = False
     while True:
-        event = await upstream.next_event(timeout_s=IDLE_TIMEOUT_S)
+        try:
+            event = await upstream.next_event(timeout_s=IDLE_TIMEOUT_S)
+        except BadRequest:
+            event = h11.ConnectionClosed()  # what h11 makes of a close before the answer
+        if isinstance(event, h11.ConnectionClosed) and not answered:
+            # Nothing sent to the client yet: it can still be told, as a gateway would.
+            raise BadRequest(
+                502, "localcloud proxy: the local cloud closed the connection without answering"
+            )
         if isinstance(event, h11.InformationalResponse | h11.Response):
+            answered = isinstance(event, h11.Response)
             headers = _without(event, _RESPONSE_HOP_BY_HOP)
             kind = type(event)
             await client.send(
@@ -146,7 +156,9 @@ class Upstreams:
         if side is not None and self._address == address:
             if side.connection.states == {h11.CLIENT: h11.DONE, h11.SERVER: h11.DONE}:
                 side.connection.start_next_cycle()
-            if side.connection.our_state is h11.IDLE:
+            # An idle connection the upstream has closed since (the API front does after its
+            # keep-alive timeout) has its EOF read already: sending on it would get no answer.
+            if side.connection.our_state is h11.IDLE and not side.reader.at_eof():
                 return side
         self.close()
         reader, writer = await asyncio.open_connection(*address)
