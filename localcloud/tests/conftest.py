@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from localcloud.deploy.dependencies import dependency_cache, install_dependencies
 from localcloud.server import LocalCloudServer
 from localcloud.specs import FunctionSpec
 
@@ -57,12 +58,35 @@ def probe_spec() -> Callable[..., FunctionSpec]:
     return make
 
 
+def _copy_greeter(parent: Path) -> Path:
+    project = parent / "greeter"
+    shutil.copytree(GREETER, project, ignore=shutil.ignore_patterns(".localcloud", "__pycache__"))
+    return project
+
+
 @pytest.fixture
 def greeter_copy(tmp_path: Path) -> Path:
-    """A copy of the greeter project: its `.localcloud/` (state, dependency cache) stays out of
-    git, and a test may edit its code."""
-    project = tmp_path / "greeter"
-    shutil.copytree(GREETER, project, ignore=shutil.ignore_patterns(".localcloud", "__pycache__"))
+    """A copy of the greeter project, never started: its `.localcloud/` (state, dependency cache)
+    stays out of git, and a test may edit its code."""
+    return _copy_greeter(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def greeter_dependency_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The greeter's requirements.txt installed once per test process, as its first `up` does."""
+    project = _copy_greeter(tmp_path_factory.mktemp("greeter-installed"))
+    cache = dependency_cache(project / "template.yaml")
+    assert install_dependencies(project / "src", cache) is not None
+    return cache
+
+
+@pytest.fixture
+def greeter_started_before(tmp_path: Path, greeter_dependency_cache: Path) -> Path:
+    """A copy of the greeter project with the dependency cache an earlier `up` left in its
+    `.localcloud/`: its local package is built and installed once per test process rather than
+    once per test (about 3.5 s of CPU each), for tests about something else."""
+    project = _copy_greeter(tmp_path)
+    shutil.copytree(greeter_dependency_cache, dependency_cache(project / "template.yaml"))
     return project
 
 

@@ -32,18 +32,18 @@ def greet_request(event, _context):
 
 
 @pytest.fixture
-def handlers(greeter_copy: Path) -> Path:
-    path = greeter_copy / "src" / "greeter" / "handlers.py"
+def handlers(greeter_started_before: Path) -> Path:
+    path = greeter_started_before / "src" / "greeter" / "handlers.py"
     path.write_text(HANDLERS)
     return path
 
 
 @pytest.fixture
 def debugged_cloud(
-    greeter_copy: Path, handlers: Path, free_port: Callable[[], int]
+    greeter_started_before: Path, handlers: Path, free_port: Callable[[], int]
 ) -> Iterator[LocalCloud]:
     options = CloudOptions(
-        template=greeter_copy / "template.yaml",
+        template=greeter_started_before / "template.yaml",
         stack_name=f"greeter-{uuid.uuid4().hex[:8]}",
         region="us-east-1",
         with_esm=False,

@@ -79,13 +79,13 @@ def write_layer(project: Path, suffix: str) -> None:
 
 
 @pytest.fixture
-def project(greeter_copy: Path) -> Path:
-    template = greeter_copy / "template.yaml"
+def project(greeter_started_before: Path) -> Path:
+    template = greeter_started_before / "template.yaml"
     template.write_text(_with_layer(template.read_text()))
-    (greeter_copy / "layer").mkdir()
-    write_layer(greeter_copy, "!")
-    write_handlers(greeter_copy, "alpha")
-    return greeter_copy
+    (greeter_started_before / "layer").mkdir()
+    write_layer(greeter_started_before, "!")
+    write_handlers(greeter_started_before, "alpha")
+    return greeter_started_before
 
 
 @pytest.fixture

@@ -122,7 +122,10 @@ def test_a_requirement_pip_cannot_install_fails_the_deploy_with_pips_reason(gree
     assert "no-such-folder" in result.stderr
 
 
-def test_up_hot_reloads_by_default_and_announces_the_debugged_function(greeter: Path) -> None:
+def test_up_hot_reloads_by_default_and_announces_the_debugged_function(
+    greeter_started_before: Path,
+) -> None:
+    greeter = greeter_started_before
     debug_port = _free_port()
     up = _cli(
         greeter, "up", "--detach", "--port", str(_free_port()), "--api-port", str(_free_port()),
