@@ -107,8 +107,9 @@ conformance: venv $(CONFORMANCE_JS)/node_modules/.package-lock.json  ## stock cl
 	timeout 900 $(BIN)/pytest -q -p no:logging -c localcloud/pyproject.toml --rootdir localcloud \
 		localcloud/tests/conformance
 
-# lint and build first, side by side (one process each, neither timing-sensitive); then the
-# suites one after another: they time out on waits, so none runs beside another's CPU load.
+# Every stage at once, each printed whole when it ends: most of the suites' wall time is waiting
+# (pip, timeouts, batching windows, subprocesses starting), which a neighbour's CPU fills. Their
+# waits are bounded for a loaded machine (CI's is), so they pass beside each other.
 test: venv  ## everything CI runs
 	$(MAKE) --no-print-directory -j7 --output-sync=target lint build unit-app unit-localcloud \
 		integration reliability conformance
