@@ -80,7 +80,7 @@ def _py_spy(out: str | None) -> Iterator[None]:
         return
     command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(os.getppid())]
     # --nonblocking: a sample never stops the process it measures (its CPU counts only py-spy's).
-    command += ["--nonblocking", "--rate", "100", "--format", "raw", "--output", out]
+    command += ["--nonblocking", "--gil", "--rate", "100", "--format", "raw", "--output", out]
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     time.sleep(1.0)  # py-spy attaches before the first record is sent
     try:

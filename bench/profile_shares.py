@@ -2,8 +2,8 @@
 
 py-spy's raw format is one collapsed stack a line (root first, frames joined by ``;``) and its
 sample count. Each sample goes to the first category below that one of its frames matches, so
-the shares add up to 100%: moto's own code before the local cloud's layers around it, and those
-before the HTTP server and threads that run them.
+the shares add up to 100%: moto's own code first, then what carries a request to it, then
+the local cloud's own clients of moto (pollers, invoker, log delivery), then the HTTP server.
 
     .venv/bin/python -m bench.profile_shares FILE
 """
@@ -22,12 +22,13 @@ CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("moto's DynamoDB (models, request handling)", ("moto/dynamodb/",)),
     ("moto's Kinesis", ("moto/kinesis/",)),
     ("other moto (request parsing, dispatch, other services)", ("moto/",)),
-    ("function invoker and log delivery (localcloud.functions)", ("localcloud/functions/",)),
-    ("event source pollers (localcloud.esm)", ("localcloud/esm/",)),
     (
-        "request middleware and routing (localcloud layers, werkzeug, flask)",
+        "the request's way to moto (localcloud middleware, werkzeug, flask)",
         ("localcloud/wsgi_on_asgi.py", "werkzeug/", "flask/"),
     ),
+    ("in-process AWS clients (botocore, urllib3)", ("botocore/", "urllib3/", "http/client.py")),
+    ("function invoker and log delivery (localcloud.functions)", ("localcloud/functions/",)),
+    ("event source pollers (localcloud.esm)", ("localcloud/esm/",)),
     ("HTTP server (hypercorn, h11, asyncio)", ("hypercorn/", "h11/", "h2/", "asyncio/")),
 )
 OTHER = "other (threads, GC, unattributed)"
