@@ -134,6 +134,9 @@ def _attribute_value(shape: StructureShape) -> Convert:
             return None
         if not isinstance(value, dict) or not members.keys() >= value.keys():
             raise _NotPlain
+        if len(value) == 1:  # what DynamoDB stores: one type per value
+            ((name, member),) = value.items()
+            return {} if member is None else {name: members[name](member)}
         return {
             name: write(member)
             for name, write in members.items()

@@ -100,6 +100,10 @@ def _attribute_value(shape: Any) -> Convert:
             return None
         if not isinstance(value, dict) or not _wire_names.keys() >= value.keys():
             raise _NotPlain
+        if len(value) == 1:  # what DynamoDB accepts: one type per value
+            ((wire_name, raw),) = value.items()
+            name = _wire_names[wire_name]
+            return {} if raw is None else {name: members[name][1](raw)}
         return {
             name: parse(raw)
             for name, (wire_name, parse) in members.items()
