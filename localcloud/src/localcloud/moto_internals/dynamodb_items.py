@@ -75,7 +75,9 @@ class DynamoDBItemSerializer(JSONSerializer):
 
 
 def _string(value: Any) -> Any:
-    # moto's BaseJSONSerializer._serialize_type_string
+    # moto's BaseJSONSerializer._serialize_type_string (which gives a str back as it is)
+    if type(value) is str:
+        return value
     if isinstance(value, Enum):
         value = value.value
     return str(value) if value not in [None, {}, []] else value
