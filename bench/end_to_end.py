@@ -16,12 +16,15 @@ so the numbers are steady state, not worker start-up.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +40,11 @@ TIMEOUT_S = 240.0
 THROUGHPUT_TARGET = 1_500  # records/s end to end on 2 cores (issue 16)
 
 
-def measure_inside() -> dict[str, Any]:
-    """Runs inside `localcloud run`: the stack is resolved from its outputs like any client."""
+def measure_inside(py_spy_out: str | None = None) -> dict[str, Any]:
+    """Runs inside `localcloud run`: the stack is resolved from its outputs like any client.
+
+    With ``py_spy_out``, py-spy samples the local cloud's process while the 10,000 records run
+    (and only then), into that file as collapsed stacks (``bench.profile_shares`` reads them)."""
     from stackclient.load import send_messages, send_records  # noqa: PLC0415
     from stackclient.stack import load_stack  # noqa: PLC0415
 
@@ -47,9 +53,10 @@ def measure_inside() -> dict[str, Any]:
     send_records(stack, WARMUP_RECORDS, timeout_s=TIMEOUT_S)
     send_messages(stack, WARMUP_MESSAGES, timeout_s=TIMEOUT_S)
     warmup_s = time.monotonic() - started
-    cpu_before = _cloud_cpu_s()
-    records = send_records(stack, RECORDS, timeout_s=TIMEOUT_S)
-    cpu_after = _cloud_cpu_s()
+    with _py_spy(py_spy_out):
+        cpu_before = _cloud_cpu_s()
+        records = send_records(stack, RECORDS, timeout_s=TIMEOUT_S)
+        cpu_after = _cloud_cpu_s()
     messages = send_messages(stack, MESSAGES, timeout_s=TIMEOUT_S)
     return {
         "warmup_s": warmup_s,
@@ -65,6 +72,26 @@ def measure_inside() -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def _py_spy(out: str | None) -> Iterator[None]:
+    """py-spy recording the local cloud (this process's parent) for the block, if ``out``."""
+    if out is None:
+        yield
+        return
+    command = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(os.getppid())]
+    # --nonblocking: a sample never stops the process it measures (its CPU counts only py-spy's).
+    command += ["--nonblocking", "--gil", "--rate", "100", "--format", "raw", "--output", out]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(1.0)  # py-spy attaches before the first record is sent
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled on SIGINT
+        _, errors = spy.communicate(timeout=60)
+        if spy.returncode not in (0, -signal.SIGINT) or not Path(out).exists():
+            raise RuntimeError(f"py-spy failed ({spy.returncode}): {errors.decode()[-2000:]}")
+
+
 def _cloud_cpu_s() -> dict[str, float]:
     """CPU seconds so far of the local cloud (this process's parent: `localcloud run`), of its
     other descendants (the function workers) and of this client."""
@@ -74,7 +101,7 @@ def _cloud_cpu_s() -> dict[str, float]:
     return {"cloud": cloud, "workers": descendants - client, "client": client}
 
 
-def run() -> dict[str, Any]:
+def run(py_spy_out: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as directory:
         out = Path(directory) / "e2e.json"
         env = {
@@ -100,6 +127,7 @@ def run() -> dict[str, Any]:
                 "--inside",
                 "--out",
                 str(out),
+                *(["--py-spy", str(Path(py_spy_out).resolve())] if py_spy_out else []),
             ],
             cwd=REPO,
             env=env,
@@ -211,11 +239,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="local cloud end to end")
     parser.add_argument("--inside", action="store_true", help="(internal) measure, write --out")
     parser.add_argument("--out")
+    parser.add_argument(
+        "--py-spy",
+        metavar="FILE",
+        help="profile the local cloud during the 10,000 records into FILE (collapsed stacks)",
+    )
     args = parser.parse_args()
     if args.inside:
-        Path(args.out).write_text(json.dumps(measure_inside()))
+        Path(args.out).write_text(json.dumps(measure_inside(args.py_spy)))
         return
-    print(run()["table"])
+    result = run(args.py_spy)
+    print(result["table"])
+    if args.py_spy:
+        from bench.profile_shares import shares_table  # noqa: PLC0415
+
+        print("\n" + shares_table(Path(args.py_spy)))
 
 
 if __name__ == "__main__":

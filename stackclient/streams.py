@@ -11,6 +11,8 @@ from boto3.dynamodb.conditions import Key
 
 PUT_RECORDS_MAX_RECORDS = 500
 PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024
+BATCH_GET_MAX_KEYS = 100
+BATCH_GET_ATTEMPTS = 8
 
 
 def _chunks(records: Sequence[tuple[bytes, str]]) -> list[list[tuple[bytes, str]]]:
@@ -91,6 +93,32 @@ def batch_count(table: Any, batch: str, **query: Any) -> int:
     For long-polls: moto answers a 5,000-item query in ~4 s but counts it in ~0.3 s, and a
     query that long holds up the writes being waited for."""
     return sum(int(page["Count"]) for page in batch_pages(table, batch, Select="COUNT", **query))
+
+
+def batch_get_items(
+    dynamodb: Any, table_name: str, keys: Sequence[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """The items of these ``(PK, SK)`` keys that exist, consistently read (a boto3 resource's
+    BatchGetItem, 100 keys a request, unprocessed keys asked again).
+
+    For waiting on items whose keys are known: a lookup by key costs the server the keys asked,
+    not the whole partition as a Query (even a ``Select=COUNT`` one) does."""
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_MAX_KEYS):
+        chunk = keys[start : start + BATCH_GET_MAX_KEYS]
+        request: dict[str, Any] = {
+            table_name: {"Keys": [{"PK": pk, "SK": sk} for pk, sk in chunk], "ConsistentRead": True}
+        }
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            response = dynamodb.batch_get_item(RequestItems=request)
+            items.extend(response["Responses"].get(table_name, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        if request:
+            raise AssertionError(f"keys still unprocessed after {BATCH_GET_ATTEMPTS} tries")
+    return items
 
 
 def percentile(values: Sequence[float], q: float) -> float:

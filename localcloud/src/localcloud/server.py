@@ -57,7 +57,11 @@ from localcloud.functions.limits import RequestTooLarge, check_request_size
 from localcloud.functions.logging_config import LoggingConfigReporter
 from localcloud.http_server import ThreadedHypercorn
 from localcloud.moto_internals.cloudwatch import install_metric_data_namespace_filter
+from localcloud.moto_internals.dynamodb_item_size import install_item_size_check
+from localcloud.moto_internals.dynamodb_items import install_dynamodb_item_serializer
+from localcloud.moto_internals.dynamodb_requests import install_dynamodb_item_parser
 from localcloud.moto_internals.header_names import preserve_header_names
+from localcloud.moto_internals.kinesis_shards import install_shard_sequence_ends
 from localcloud.moto_internals.lambda_configuration import set_layers
 from localcloud.moto_internals.layer_version_ids import install_layer_version_ids
 from localcloud.moto_internals.serial import SerializedMoto
@@ -296,6 +300,10 @@ class LocalCloudServer:
         self.faults = faults or FaultRegistry()
         install_metric_data_namespace_filter()
         install_layer_version_ids()
+        install_dynamodb_item_serializer()
+        install_dynamodb_item_parser()
+        install_item_size_check()
+        install_shard_sequence_ends()
         # Rung on writes to what idle pollers watch (EventSourceMappingSupervisor's wakeups).
         self.wakeups = WakeupBoard()
         # Faults outside the lock: a delay fault must not hold up every other caller.
