@@ -44,7 +44,26 @@ def take_matching(
 
 
 def queue_depth(sqs: Any, queue_url: str) -> tuple[int, int]:
-    """(visible, in flight) message counts."""
+    """(visible, in flight) message counts, from two reads in a row that agree.
+
+    One read can count a message in neither: moto reads its clock for each count, and a
+    visibility timeout ending between those readings leaves the message out of both. A second
+    read cannot miss the same message (its timeout has ended by then), so a read confirmed by the
+    next one counts every message; a queue that keeps changing gets its last read (SQS's counts
+    are approximate on AWS too)."""
+    last = _counts(sqs, queue_url)
+    for _ in range(_CONFIRMING_READS):
+        counts = _counts(sqs, queue_url)
+        if counts == last:
+            break
+        last = counts
+    return last
+
+
+_CONFIRMING_READS = 4
+
+
+def _counts(sqs: Any, queue_url: str) -> tuple[int, int]:
     attributes = sqs.get_queue_attributes(
         QueueUrl=queue_url,
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
