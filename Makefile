@@ -123,7 +123,7 @@ diagrams: venv  ## render the README diagrams (img/*.png) from img/generate.py
 		else echo "Graphviz 'dot' not found: install Graphviz: apt-get install graphviz / brew install graphviz" >&2; exit 1; fi; }
 	$(BIN)/python img/generate.py
 
-bench: venv  ## benchmarks: ratios against baselines measured in the same run (~5 min on 2 cores)
+bench: venv  ## benchmarks: ratios against baselines measured in the same run (~22 min on 2 cores)
 	$(BIN)/python -m bench.run_all
 
 DEMO_ARGS ?= --records 1000 --messages 50
