@@ -183,9 +183,12 @@ class Cloud:
         for each count, so one read can miss a message whose visibility timeout ends during it
         (an empty queue seen before its message was processed); the next read cannot."""
         last = self._depth_once(url)
-        while (depth := self._depth_once(url)) != last:
+        for _ in range(4):  # a queue that keeps changing gets its last read
+            depth = self._depth_once(url)
+            if depth == last:
+                break
             last = depth
-        return depth
+        return last
 
     def _depth_once(self, url: str) -> int:
         attributes = self.sqs.get_queue_attributes(
