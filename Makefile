@@ -65,15 +65,17 @@ lint: venv  ## ruff, mypy, sam validate --lint, checkov
 
 # Two pytest processes on purpose: `mock_aws` resets moto's in-process backends when it exits,
 # and the local-cloud tests run moto servers in-process, so the two must not share a process.
-# tests/unit runs in random order (pytest-randomly prints the seed; `-p randomly
-# --randomly-seed=N` replays it): each test sets and restores the state it uses.
+# tests/unit runs in random order: each test sets and restores the state it uses. The seed is
+# printed first (pytest-randomly's own header is hidden by -q); RANDOMLY_SEED=N replays an order.
 # The local cloud's tests go by file (module fixtures deploy once per file) on three workers for
 # two cores: the pip tests (a fresh venv, a project's requirements.txt) wait on the package index
 # and the disk, not the CPU, for most of the run, and would hold one of two workers throughout.
 unit: unit-app unit-localcloud  ## unit tests (moto) in random order, then the local cloud's own tests
 
 unit-app: venv
-	$(BIN)/pytest -q -n 2 -p randomly tests/unit  # prints one summary line per fuzz property
+	@seed=$${RANDOMLY_SEED:-$$((RANDOM * 32768 + RANDOM))}; \
+	echo "tests/unit in random order; replay it with RANDOMLY_SEED=$$seed make unit-app"; \
+	$(BIN)/pytest -q -n 2 -p randomly --randomly-seed=$$seed tests/unit  # one line per fuzz property
 
 unit-localcloud: venv
 	$(BIN)/pytest -q -n 3 --dist loadfile -c localcloud/pyproject.toml --rootdir localcloud localcloud/tests \

@@ -22,6 +22,9 @@ from aws_lambda_powertools.metrics.provider import cold_start as metrics_cold_st
 from aws_lambda_powertools.tracing import tracer as powertools_tracer_module
 
 from lambda_observability.powertools import logger, metrics
+from tests.unit.moto_serial import serialise_moto
+
+serialise_moto()  # for every unit test: moto's models are not thread-safe (see moto_serial.py)
 
 # What the template's POWERTOOLS_METRICS_NAMESPACE would give a deployed function. Without a
 # namespace every flush fails ("Must contain a metric namespace"), and the environment at import
