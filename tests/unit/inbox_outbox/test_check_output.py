@@ -396,6 +396,40 @@ def test_a_body_that_is_not_json_is_415_with_a_message(
     assert queue_depth(sqs, queues.output.url) == (0, 1), "still leased, nothing deleted"
 
 
+# Powertools warns of a multipart body that is not base64: that is this case.
+@pytest.mark.filterwarnings("ignore:Received multipart/form-data without base64")
+@pytest.mark.parametrize("path", ["/outbox/acks", "/outbox/releases"])
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", "--x--"),  # no boundary in the header
+        # A non-UTF-8 payload, as API Gateway hands it over without a binary media type.
+        ("multipart/form-data; boundary=x", "\ufffd"),
+    ],
+)
+def test_a_multipart_body_powertools_cannot_parse_is_415_not_a_function_error(
+    path: str,
+    content_type: str,
+    body: str,
+    sqs: Any,
+    queues: InboxOutboxQueues,
+    lambda_context: Any,
+) -> None:
+    """Found by the API fuzz (POST /outbox/acks, multipart, body b"\\x80" -> 502): Powertools'
+    multipart parser raised a ValueError past its own validation errors."""
+    put_outbox_messages(sqs, queues, 1)
+    read(lambda_context)
+    event = outbox_event(path=path, method="POST", body=body)
+    event["headers"]["Content-Type"] = content_type
+    event["multiValueHeaders"]["Content-Type"] = [content_type]
+
+    status, answer = call(event, lambda_context)
+
+    assert status == 415
+    assert answer["message"] == "Unsupported Media Type: send the body as application/json"
+    assert queue_depth(sqs, queues.output.url) == (0, 1), "still leased, nothing deleted"
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", "/"), ("GET", "/inbox"), ("GET", "/outbox/extra"), ("GET", "/outbox/acks")],
