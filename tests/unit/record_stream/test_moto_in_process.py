@@ -11,42 +11,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from moto.dynamodb.models.table import Table
 
-from tests.unit.aws_environment import isolate_aws
+from tests.unit.record_stream.moto_resources import PROCESSED_TABLE, RecordStreamAws
 
 THREADS = 8
 
 
-@pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
-    isolate_aws(monkeypatch, tmp_path)
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName="t",
-            KeySchema=[
-                {"AttributeName": "PK", "KeyType": "HASH"},
-                {"AttributeName": "SK", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "PK", "AttributeType": "S"},
-                {"AttributeName": "SK", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield client
-
-
 def test_moto_model_code_never_runs_in_two_threads(
-    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+    aws: RecordStreamAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     in_flight = 0
     most_in_flight = 0
@@ -72,9 +48,9 @@ def test_moto_model_code_never_runs_in_two_threads(
     def write(thread: int) -> None:
         try:
             start.wait()
-            dynamodb.batch_write_item(
+            aws.dynamodb.batch_write_item(
                 RequestItems={
-                    "t": [
+                    PROCESSED_TABLE: [
                         {"PutRequest": {"Item": {"PK": {"S": "new"}, "SK": {"S": f"{thread}-{i}"}}}}
                         for i in range(3)
                     ]
@@ -90,4 +66,4 @@ def test_moto_model_code_never_runs_in_two_threads(
         thread.join()
     assert errors == []
     assert most_in_flight == 1
-    assert dynamodb.scan(TableName="t", Select="COUNT")["Count"] == THREADS * 3
+    assert len(aws.items()) == THREADS * 3
